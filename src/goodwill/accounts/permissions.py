@@ -1,0 +1,77 @@
+"""What each staff role may do, in one table, and the helpers views use to enforce it.
+
+Views never test role names directly: they ask for a capability, so changing who may do what
+is a one-line change here and the "not allowed" page can say which roles can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from goodwill.accounts.models import StaffRole
+
+OWNER = StaffRole.OWNER
+AM = StaffRole.ACCOUNT_MANAGER
+TECH = StaffRole.TECHNICIAN
+BOOK = StaffRole.BOOKKEEPER
+EVERY_ROLE = frozenset({OWNER, AM, TECH, BOOK})
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "clients.view": EVERY_ROLE,
+    "clients.edit": frozenset({OWNER, AM}),
+    "people.edit": frozenset({OWNER, AM, TECH}),
+    "roles.edit": frozenset({OWNER, AM}),
+    "contracts.view": EVERY_ROLE,
+    "contracts.edit": frozenset({OWNER, AM}),
+    "sla.view": EVERY_ROLE,
+    "sla.edit": frozenset({OWNER}),
+    "import.run": frozenset({OWNER, AM}),
+    "staff.manage": frozenset({OWNER}),
+}
+
+
+def can(user: Any, capability: str) -> bool:
+    if capability not in CAPABILITIES:
+        raise KeyError(f"Unknown capability {capability!r}")
+    if not getattr(user, "is_authenticated", False) or not user.is_goodwill_staff:
+        return False
+    return user.effective_role in CAPABILITIES[capability]
+
+
+def roles_with(capability: str) -> list[str]:
+    allowed = CAPABILITIES[capability]
+    return [label for value, label in StaffRole.choices if value in allowed]
+
+
+def not_allowed(request: HttpRequest, capability: str) -> HttpResponse:
+    return render(
+        request,
+        "accounts/not_allowed.html",
+        {"capability": capability, "allowed_roles": roles_with(capability)},
+        status=403,
+    )
+
+
+def staff_required(
+    capability: str = "clients.view",
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Require a signed-in staff member whose role grants `capability`."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not can(request.user, capability):
+                return not_allowed(request, capability)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

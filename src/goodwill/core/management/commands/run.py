@@ -1,0 +1,46 @@
+"""`goodwill run`: what `make run` calls. Migrate, seed the demo on an empty database, serve."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from goodwill.clients.models import Client
+
+LOGINS_FILE = "demo-logins.txt"
+
+
+class Command(BaseCommand):
+    help = "Set up the database (migrate, demo data when empty) and serve on 127.0.0.1:$PORT."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="Set up only; do not serve.")
+        parser.add_argument("--no-demo", action="store_true", help="Never seed demo data.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(self.style.SUCCESS("Database ready: ") + _describe_database())
+        if not options["no_demo"] and not Client.objects.exists():
+            self.stdout.write("Empty database: seeding the demo portfolio…")
+            call_command("demo", stdout=self.stdout)
+        logins = Path(settings.DATA_DIR) / LOGINS_FILE
+        if logins.exists():
+            self.stdout.write("\n" + logins.read_text())
+        port = os.environ.get("PORT", "8000")
+        if options["no_serve"]:
+            return
+        self.stdout.write(self.style.SUCCESS(f"Goodwill is at http://127.0.0.1:{port}/"))
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+
+
+def _describe_database() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"SQLite at {db['NAME']}"
+    engine = db["ENGINE"].rsplit(".", 1)[-1]
+    return f"{engine} database {db['NAME']} on {db.get('HOST') or 'localhost'}"

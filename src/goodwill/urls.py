@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from goodwill.accounts.forms import LoginForm
+from goodwill.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.dashboard, name="dashboard"),
+    path("search/", core_views.search, name="search"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html",
+            authentication_form=LoginForm,
+            redirect_authenticated_user=True,
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("clients/", include("goodwill.clients.urls")),
+    path("contracts/", include("goodwill.contracts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "goodwill.core.views.permission_denied"
+handler404 = "goodwill.core.views.page_not_found"
