@@ -1,6 +1,6 @@
 from django.urls import path
 
-from goodwill.clients import views
+from goodwill.clients import import_views, views
 
 app_name = "clients"
 
@@ -15,6 +15,6 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/roles/", views.person_roles, name="person_roles"),
     path("people/<int:pk>/contacted/", views.person_contacted, name="person_contacted"),
-    path("import/", views.import_upload, name="import"),
-    path("import/<str:token>/", views.import_preview, name="import_preview"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/<str:token>/", import_views.import_preview, name="import_preview"),
 ]
