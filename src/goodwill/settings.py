@@ -200,6 +200,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
+if not SECURE_HSTS_PRELOAD:
+    # Joining the browsers' HSTS preload list is a deliberate, hard-to-undo choice for a whole
+    # domain (SECURE_HSTS_PRELOAD=true opts in), so not having made it is not a deploy warning.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 if not DEBUG and SECRET_KEY == _INSECURE_DEV_KEY and env_bool("GOODWILL_REQUIRE_SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
 
