@@ -37,7 +37,11 @@ class Client(TimeStamped):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="client_name_unique_ci"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="client_name_unique_ci",
+                violation_error_message="A client with this name already exists.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -63,7 +67,11 @@ class Site(TimeStamped):
     class Meta:
         ordering = ["-is_primary", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "name"], name="site_name_unique_per_client"),
+            models.UniqueConstraint(
+                fields=["client", "name"],
+                name="site_name_unique_per_client",
+                violation_error_message="This client already has a site with this name.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -142,6 +150,7 @@ class Person(TimeStamped):
                 Lower("email"),
                 condition=~models.Q(email=""),
                 name="person_email_unique_ci",
+                violation_error_message="Someone already has this e-mail address.",
             ),
         ]
         indexes = [models.Index(fields=["client", "is_active"])]

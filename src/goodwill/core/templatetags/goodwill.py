@@ -1,0 +1,110 @@
+"""Template helpers for how Goodwill shows money, dates, statuses and form fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import template
+from django.forms import BoundField, CheckboxInput, CheckboxSelectMultiple, RadioSelect, Select
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from goodwill.core.money import format_money
+
+register = template.Library()
+
+
+@register.simple_tag
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    from django.conf import settings
+
+    return format_money(amount, currency or settings.GOODWILL_CURRENCY)
+
+
+@register.filter
+def days_from_today(value: dt.date | dt.datetime | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date()
+    return (value - timezone.localdate()).days
+
+
+@register.filter
+def relative_day(value: dt.date | dt.datetime | None) -> str:
+    """'today', 'in 12 days', '3 days ago' — for dates people act on."""
+    days = days_from_today(value)
+    if days is None:
+        return ""
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+@register.simple_tag
+def status_badge(status: str | None, label: str | None = None) -> str:
+    from goodwill.contracts.models import ContractStatus
+
+    if not status:
+        return mark_safe('<span class="gw-status none">No contract</span>')  # noqa: S308
+    text = label or ContractStatus(status).label
+    return format_html('<span class="gw-status {}">{}</span>', status, text)
+
+
+@register.simple_tag
+def health_band(band: str | None = None) -> str:
+    """The health band dot; 'not scored yet' until the happiness engine scores the client."""
+    if not band:
+        return mark_safe(  # noqa: S308 (a constant string)
+            '<span class="gw-band unscored" title="Scores arrive with the happiness engine">'
+            '<span class="gw-dot"></span>Not scored yet</span>'
+        )
+    return format_html(
+        '<span class="gw-band"><span class="gw-dot {}"></span>{}</span>', band, band.title()
+    )
+
+
+@register.filter
+def add_class(field: BoundField, css: str) -> str:
+    return field.as_widget(attrs={"class": css})
+
+
+@register.filter
+def widget_kind(field: BoundField) -> str:
+    widget = field.field.widget
+    if isinstance(widget, CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, CheckboxSelectMultiple | RadioSelect):
+        return "choices"
+    if isinstance(widget, Select):
+        return "select"
+    return "input"
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context: template.Context, key: str, label: str) -> str:
+    """A column header that sorts by `key`, flipping direction when already sorted by it."""
+    request = context["request"]
+    current = request.GET.get("sort", "name")
+    params = request.GET.copy()
+    params.pop("page", None)
+    new = f"-{key}" if current == key else key
+    params["sort"] = new
+    arrow = " ▲" if current == key else (" ▼" if current == f"-{key}" else "")
+    aria = "ascending" if current == key else ("descending" if current == f"-{key}" else "none")
+    return format_html(
+        '<a href="?{}" aria-sort="{}">{}{}</a>', params.urlencode(), aria, label, arrow
+    )
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: template.Context, number: int) -> str:
+    params = context["request"].GET.copy()
+    params["page"] = number
+    return "?" + params.urlencode()
