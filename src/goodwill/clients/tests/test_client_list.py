@@ -89,7 +89,9 @@ def test_htmx_requests_get_only_the_rows(as_owner, cast):
     assert b"Acme Dental" not in response.content
 
 
-def test_list_queries_do_not_grow_with_the_number_of_clients(as_owner, cast, django_assert_max_num_queries):
+def test_list_queries_do_not_grow_with_the_number_of_clients(
+    as_owner, cast, django_assert_max_num_queries
+):
     Client.objects.bulk_create(Client(name=f"Client {i:03}") for i in range(40))
     with django_assert_max_num_queries(8):
         as_owner.get(URL)
