@@ -251,11 +251,18 @@ class ImportPreview:
 
     @property
     def clients_to_create(self) -> int:
-        return len({_company_key(r.company) for r in self.rows if r.new_client and r.company})
+        """New companies that rows without errors would create."""
+        return len(
+            {
+                _company_key(r.company)
+                for r in self.rows
+                if r.company and r.client_id is None and not r.errors
+            }
+        )
 
     @property
     def people_to_create(self) -> int:
-        return sum(1 for r in self.rows if r.action == Action.CREATE_PERSON)
+        return sum(1 for r in self.rows if r.action == Action.CREATE_PERSON and not r.errors)
 
     @property
     def skipped(self) -> int:
@@ -274,9 +281,14 @@ class ImportResult:
     skipped: int = 0
 
     def __str__(self) -> str:
+        def n(count: int, one: str, many: str) -> str:
+            return f"{count} {one if count == 1 else many}"
+
         return (
-            f"{self.clients_created} client(s) and {self.people_created} person/people created, "
-            f"{self.roles_created} role(s) given, {self.skipped} row(s) skipped"
+            f"{n(self.clients_created, 'client', 'clients')} and "
+            f"{n(self.people_created, 'person', 'people')} created, "
+            f"{n(self.roles_created, 'role', 'roles')} given, "
+            f"{n(self.skipped, 'row', 'rows')} skipped"
         )
 
 
