@@ -18,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("team/", include("goodwill.accounts.urls")),
     path("clients/", include("goodwill.clients.urls")),
     path("contracts/", include("goodwill.contracts.urls")),
     path("admin/", admin.site.urls),

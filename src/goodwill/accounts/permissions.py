@@ -35,6 +35,19 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "staff.manage": frozenset({OWNER}),
 }
 
+CAPABILITY_LABELS = {
+    "clients.view": "See clients, people and contracts",
+    "clients.edit": "Add and edit clients and sites",
+    "people.edit": "Add and edit people, log calls",
+    "roles.edit": "Say who is the boss, the PA, the FD, the complainer",
+    "contracts.view": "See contracts",
+    "contracts.edit": "Create and change contracts",
+    "sla.view": "See SLA policies and business hours",
+    "sla.edit": "Change SLA policies and business hours",
+    "import.run": "Import clients and people from spreadsheets",
+    "staff.manage": "Manage the team and their roles",
+}
+
 
 def can(user: Any, capability: str) -> bool:
     if capability not in CAPABILITIES:

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from goodwill.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.team, name="team"),
+    path("new/", views.staff_create, name="staff_create"),
+    path("<int:pk>/", views.staff_edit, name="staff_edit"),
+]
