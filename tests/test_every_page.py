@@ -1,0 +1,78 @@
+"""Every staff page renders for the owner, and every page is listed here.
+
+The second test walks the URL configuration, so a page added without a line below fails the
+suite until someone decides how it should be smoke-tested.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from goodwill.testing.personas import Cast
+
+pytestmark = pytest.mark.django_db
+
+# name -> function building its kwargs from the cast (None = no arguments).
+PAGES = {
+    "dashboard": None,
+    "search": None,
+    "accounts:team": None,
+    "accounts:staff_create": None,
+    "accounts:staff_edit": lambda c: {"pk": c.tech.pk},
+    "clients:list": None,
+    "clients:create": None,
+    "clients:detail": lambda c: {"pk": c.acme.pk},
+    "clients:edit": lambda c: {"pk": c.acme.pk},
+    "clients:site_create": lambda c: {"pk": c.acme.pk},
+    "clients:person_create": lambda c: {"pk": c.acme.pk},
+    "clients:person": lambda c: {"pk": c.boss.pk},
+    "clients:person_edit": lambda c: {"pk": c.boss.pk},
+    "clients:import": None,
+    "contracts:list": None,
+    "contracts:create": None,
+    "contracts:detail": lambda c: {"pk": c.acme_contract.pk},
+    "contracts:edit": lambda c: {"pk": c.acme_contract.pk},
+    "contracts:sla_policies": None,
+    "contracts:sla_policy_create": None,
+    "contracts:sla_policy": lambda c: {"pk": c.policy.pk},
+    "contracts:calendars": None,
+    "contracts:calendar_create": None,
+    "contracts:calendar": lambda c: {"pk": c.calendar.pk},
+}
+
+# Pages that are not plain GET pages, and where their behaviour is tested instead.
+NOT_PAGES = {
+    "login": "the login form; tests/accounts test_login.py",
+    "logout": "POST only; test_login.py",
+    "clients:person_roles": "POST only; clients/tests/test_person.py",
+    "clients:person_contacted": "POST only; clients/tests/test_person.py",
+    "clients:import_preview": "needs an uploaded file; clients/tests/test_import_views.py",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_the_page_renders(name: str, as_owner, cast: Cast):
+    build = PAGES[name]
+    url = reverse(name, kwargs=build(cast) if build else None)
+    response = as_owner.get(url)
+    assert response.status_code == 200, f"{name} at {url} answered {response.status_code}"
+    assert b"</html>" in response.content
+
+
+def _named_patterns(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _named_patterns(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_named_page_is_smoke_tested_or_explained():
+    missing = _named_patterns(get_resolver()) - set(PAGES) - set(NOT_PAGES)
+    assert not missing, f"Add these pages to PAGES or NOT_PAGES: {sorted(missing)}"
