@@ -76,3 +76,37 @@ def _named_patterns(resolver: URLResolver, namespace: str = "") -> set[str]:
 def test_every_named_page_is_smoke_tested_or_explained():
     missing = _named_patterns(get_resolver()) - set(PAGES) - set(NOT_PAGES)
     assert not missing, f"Add these pages to PAGES or NOT_PAGES: {sorted(missing)}"
+
+
+ROLES = ["as_owner", "as_manager", "as_tech", "as_bookkeeper"]
+# Views shared by "show" and "create" check the stricter capability inside for creating.
+STRICTER_INSIDE = {
+    "contracts:sla_policy_create": "sla.edit",
+    "contracts:calendar_create": "sla.edit",
+}
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_each_role_gets_each_page_or_the_not_allowed_page(request, who: str, cast: Cast):
+    from django.urls import resolve
+
+    from goodwill.accounts.permissions import can
+
+    http = request.getfixturevalue(who)
+    user = http.get(reverse("dashboard")).wsgi_request.user
+    for name, build in PAGES.items():
+        url = reverse(name, kwargs=build(cast) if build else None)
+        capability = STRICTER_INSIDE.get(name) or resolve(url).func.capability
+        expected = 200 if can(user, capability) else 403
+        got = http.get(url).status_code
+        assert got == expected, f"{who} on {name}: expected {expected}, got {got}"
+
+
+def test_people_without_a_staff_role_see_no_staff_page(cast: Cast, login):
+    from goodwill.accounts.models import User
+
+    portal_user = User.objects.create_user(username="maria", password="x" * 20)
+    http = login(portal_user)
+    for name, build in PAGES.items():
+        url = reverse(name, kwargs=build(cast) if build else None)
+        assert http.get(url).status_code == 403, name

@@ -85,6 +85,7 @@ def staff_required(
                 return not_allowed(request, capability)
             return view(request, *args, **kwargs)
 
+        wrapped.capability = capability  # type: ignore[attr-defined]  # read by the tests
         return wrapped
 
     return decorator
