@@ -112,7 +112,6 @@ class Sector:
     billing_titles: tuple[str, ...]
     staff_titles: tuple[str, ...]
     weight: int = 10
-    charity: bool = False
 
 
 _PA = ("PA to the Director", "Executive Assistant", "Office Manager")
@@ -184,7 +183,6 @@ SECTORS: tuple[Sector, ...] = (
         ("Fundraising Manager", "Volunteer Coordinator", "Programme Officer",
          "Communications Officer", "Support Worker", "Project Coordinator"),
         weight=8,
-        charity=True,
     ),
     Sector(
         "school",
