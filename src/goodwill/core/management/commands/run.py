@@ -25,11 +25,13 @@ class Command(BaseCommand):
         Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("Database ready: ") + _describe_database())
+        seeded = False
         if not options["no_demo"] and not Client.objects.exists():
             self.stdout.write("Empty database: seeding the demo portfolio…")
-            call_command("demo", stdout=self.stdout)
+            call_command("demo", stdout=self.stdout)  # prints the logins it creates
+            seeded = True
         logins = Path(settings.DATA_DIR) / LOGINS_FILE
-        if logins.exists():
+        if logins.exists() and not seeded:
             self.stdout.write("\n" + logins.read_text())
         port = os.environ.get("PORT", "8000")
         if options["no_serve"]:
