@@ -57,7 +57,9 @@ class BootstrapMixin:
                 css = "form-select"
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:  # type: ignore[attr-defined]
+            # Read _errors, not errors: that would validate before formsets add their fields.
+            errors = self._errors or {}  # type: ignore[attr-defined]
+            if name in errors:
                 css += " is-invalid"
             widget.attrs["class"] = css
 
@@ -231,13 +233,13 @@ class SLATargetForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = SLATarget
-        fields = [
+        fields = (
             "priority",
             "first_response_minutes",
             "resolution_minutes",
             "key_first_response_minutes",
             "key_resolution_minutes",
-        ]
+        )
         widgets = {"priority": forms.HiddenInput}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -330,7 +332,7 @@ class CalendarForm(BootstrapMixin, forms.ModelForm):
 class BusinessHoursForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = BusinessHours
-        fields = ["weekday", "opens", "closes"]
+        fields = ("weekday", "opens", "closes")  # a tuple: formsets append to lists
         widgets = {"opens": TimeInput(), "closes": TimeInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -352,7 +354,7 @@ class BusinessHoursForm(BootstrapMixin, forms.ModelForm):
 class ClosureForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Closure
-        fields = ["name", "start_date", "end_date"]
+        fields = ("name", "start_date", "end_date")
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
         labels = {"start_date": "First day", "end_date": "Last day"}
 
