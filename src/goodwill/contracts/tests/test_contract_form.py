@@ -126,3 +126,10 @@ def test_it_edits_a_contract_and_its_sites(as_manager, cast):
     assert contract.name == "Renamed"
     assert contract.notice_deadline == contract.renewal_date - dt.timedelta(days=90)
     assert list(contract.sites.all()) == [cast.acme_site]
+
+
+def test_it_offers_only_the_chosen_clients_sites(as_owner, cast):
+    Site.objects.create(client=cast.birch, name="Birch yard")
+    response = as_owner.get(CREATE, {"client": cast.birch.pk}, headers={"HX-Request": "true"})
+    assert b"Birch yard" in response.content
+    assert b"Head office" not in response.content
