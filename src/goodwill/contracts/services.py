@@ -29,6 +29,7 @@ from goodwill.contracts.models import (
     SLAPolicy,
 )
 from goodwill.contracts.status import contract_status, renewal_horizon, with_status
+from goodwill.core.dates import relative_days
 
 # ---------------------------------------------------------------------------------------------
 # Dates
@@ -61,17 +62,6 @@ def default_contract_dates(
 def short_date(day: dt.date, today: dt.date) -> str:
     """'12 Jan' this year, '12 Jan 2027' otherwise."""
     return f"{day.day} {day:%b}" if day.year == today.year else f"{day.day} {day:%b %Y}"
-
-
-def relative_days(day: dt.date, today: dt.date) -> str:
-    delta = (day - today).days
-    if delta == 0:
-        return "today"
-    if delta == 1:
-        return "tomorrow"
-    if delta == -1:
-        return "yesterday"
-    return f"in {delta} days" if delta > 0 else f"{-delta} days ago"
 
 
 # ---------------------------------------------------------------------------------------------

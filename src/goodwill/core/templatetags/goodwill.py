@@ -6,20 +6,21 @@ import datetime as dt
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
 from django.forms import BoundField, CheckboxInput, CheckboxSelectMultiple, RadioSelect, Select
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from goodwill.core.dates import relative_days
 from goodwill.core.money import format_money
 
 register = template.Library()
 
 
-@register.simple_tag
+@register.filter
 def money(amount: Decimal | None, currency: str | None = None) -> str:
-    from django.conf import settings
-
+    """{{ amount|money:currency }} in the reader's locale; the home currency if none given."""
     return format_money(amount, currency or settings.GOODWILL_CURRENCY)
 
 
@@ -35,26 +36,11 @@ def days_from_today(value: dt.date | dt.datetime | None) -> int | None:
 @register.filter
 def relative_day(value: dt.date | dt.datetime | None) -> str:
     """'today', 'in 12 days', '3 days ago' — for dates people act on."""
-    days = days_from_today(value)
-    if days is None:
+    if value is None:
         return ""
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
-
-
-@register.simple_tag
-def status_badge(status: str | None, label: str | None = None) -> str:
-    from goodwill.contracts.models import ContractStatus
-
-    if not status:
-        return mark_safe('<span class="gw-status none">No contract</span>')  # noqa: S308
-    text = label or ContractStatus(status).label
-    return format_html('<span class="gw-status {}">{}</span>', status, text)
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date()
+    return relative_days(value, timezone.localdate())
 
 
 @register.simple_tag
