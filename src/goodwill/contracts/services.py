@@ -270,3 +270,35 @@ def days_off_preview(
     if calendar.pk is None:
         return []
     return list(calendar.days_off(today, add_months(today, 12) - dt.timedelta(days=1)).items())
+
+
+# ---------------------------------------------------------------------------------------------
+# Automatic renewal
+
+
+def roll_over_auto_renewals(today: dt.date | None = None) -> int:
+    """Extend auto-renewing contracts whose term has ended, by whole terms, until they cover today.
+
+    Work is selected by due date (end date in the past), so a missed day catches up. Each
+    contract is extended with a conditional UPDATE on the end date it was read with, so two
+    processes running this at once never extend the same contract twice. Returns how many
+    contracts were extended.
+    """
+    today = today or timezone.localdate()
+    due = Contract.objects.filter(state=ContractState.ACTIVE, auto_renew=True, end_date__lt=today)
+    extended = 0
+    for contract in due.only("pk", "end_date", "renewal_date", "term_months", "notice_days"):
+        renewal_lead = contract.end_date - contract.renewal_date
+        end = contract.end_date
+        while end < today:
+            end = add_months(end + dt.timedelta(days=1), contract.term_months) - dt.timedelta(
+                days=1
+            )
+        renewal = end - renewal_lead
+        extended += Contract.objects.filter(pk=contract.pk, end_date=contract.end_date).update(
+            end_date=end,
+            renewal_date=renewal,
+            notice_deadline=renewal - dt.timedelta(days=contract.notice_days),
+            updated_at=timezone.now(),
+        )
+    return extended

@@ -30,6 +30,8 @@ class Command(BaseCommand):
             self.stdout.write("Empty database: seeding the demo portfolio…")
             call_command("demo", stdout=self.stdout)  # prints the logins it creates
             seeded = True
+        # Until the background worker lands, catch up on automatic renewals at every start.
+        call_command("renew_contracts", stdout=self.stdout)
         logins = Path(settings.DATA_DIR) / LOGINS_FILE
         if logins.exists() and not seeded:
             self.stdout.write("\n" + logins.read_text())
