@@ -9,9 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from django.core.management import get_commands
-
 # Variables that would point the child process somewhere other than the fresh folder.
 LEAKY_VARIABLES = ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "PORT")
 
@@ -47,11 +44,6 @@ def test_run_without_demo_migrates_a_fresh_data_dir_and_exits(tmp_path):
     assert "Goodwill is at" not in result.stdout  # --no-serve: it did not start a server
 
 
-@pytest.mark.xfail(
-    "demo" not in get_commands(),
-    reason="`goodwill demo` (src/goodwill/demo/) has not landed yet, so run cannot seed",
-    strict=False,
-)
 def test_run_seeds_the_demo_once_and_writes_the_logins(tmp_path):
     data_dir = tmp_path / "fresh"
     first = _goodwill(data_dir, "run", "--no-serve")
