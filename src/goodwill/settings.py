@@ -139,7 +139,6 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
 # --- Internationalisation -----------------------------------------------------------------------
-FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default, opted into now
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en-gb")
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
 USE_I18N = True

@@ -10,6 +10,8 @@ from goodwill.core.timezones import time_zone_choices
 
 
 class ClientForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = Client
         fields = [

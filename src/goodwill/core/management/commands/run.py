@@ -23,6 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+        # WhiteNoise serves from the app folders, but wants its root to exist.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS("Database ready: ") + _describe_database())
         seeded = False
