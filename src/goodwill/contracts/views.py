@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
@@ -38,12 +36,6 @@ PAGE_SIZE = 25
 # Contracts
 
 
-def _filter_query(**params: str) -> str:
-    """The list's filters as the start of a query string, for sort and page links."""
-    kept = {key: value for key, value in params.items() if value}
-    return urlencode(kept) + "&" if kept else ""
-
-
 @staff_required("contracts.view")
 def contract_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
@@ -67,7 +59,6 @@ def contract_list(request: HttpRequest) -> HttpResponse:
             "status": status if status in ContractStatus.values else "",
             "query": query,
             "sort": sort,
-            "filter_qs": _filter_query(status=status, q=query),
             "today": timezone.localdate(),
         },
     )

@@ -74,16 +74,24 @@ def widget_kind(field: BoundField) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def sort_link(context: template.Context, key: str, label: str) -> str:
-    """A column header that sorts by `key`, flipping direction when already sorted by it."""
+def sort_link(context: template.Context, key: str, label: str, default: str = "name") -> str:
+    """A column header that sorts by `key`, flipping direction when already sorted by it.
+
+    A key written "-value" sorts descending on the first click. `default` is the sort the page
+    uses when the URL names none.
+    """
     request = context["request"]
-    current = request.GET.get("sort", "name")
+    current = request.GET.get("sort", default)
+    base = key.lstrip("-")
+    if current == base:
+        new, arrow, aria = f"-{base}", " ▲", "ascending"
+    elif current == f"-{base}":
+        new, arrow, aria = base, " ▼", "descending"
+    else:
+        new, arrow, aria = key, "", "none"
     params = request.GET.copy()
     params.pop("page", None)
-    new = f"-{key}" if current == key else key
     params["sort"] = new
-    arrow = " ▲" if current == key else (" ▼" if current == f"-{key}" else "")
-    aria = "ascending" if current == key else ("descending" if current == f"-{key}" else "none")
     return format_html(
         '<a href="?{}" aria-sort="{}">{}{}</a>', params.urlencode(), aria, label, arrow
     )
