@@ -46,6 +46,15 @@ class TimeInput(forms.TimeInput):
 class BootstrapMixin:
     """Give every widget its Bootstrap class, and mark fields with errors as invalid."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        if self.is_bound:  # type: ignore[attr-defined]
+            self.style_fields()
+
     def style_fields(self) -> None:
         for name, field in self.fields.items():  # type: ignore[attr-defined]
             widget = field.widget
@@ -139,7 +148,6 @@ class ContractForm(BootstrapMixin, forms.ModelForm):
         # Validation accepts any site so that a site of another client gets a clear message;
         # the checkboxes offer the chosen client's sites only.
         self.fields["sites"].widget.choices = [(site.pk, site.name) for site in self.client_sites]
-        self.style_fields()
 
     def _client_sites(self) -> list[Site]:
         client_id = self["client"].value()
@@ -169,11 +177,6 @@ class ContractForm(BootstrapMixin, forms.ModelForm):
             except forms.ValidationError as error:
                 self.add_error(None, error)
         return data
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        if self.is_bound:
-            self.style_fields()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,15 +218,6 @@ class SLAPolicyForm(BootstrapMixin, forms.ModelForm):
         labels = {"calendar": "Business hours"}
         help_texts = {"calendar": "The SLA clock runs only in these hours."}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.style_fields()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        if self.is_bound:
-            self.style_fields()
-
 
 class SLATargetForm(BootstrapMixin, forms.ModelForm):
     first_response_minutes = MinutesField(label="First response")
@@ -241,15 +235,6 @@ class SLATargetForm(BootstrapMixin, forms.ModelForm):
             "key_resolution_minutes",
         )
         widgets = {"priority": forms.HiddenInput}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.style_fields()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        if self.is_bound:
-            self.style_fields()
 
     def priority_label(self) -> str:
         value = self["priority"].value()
@@ -321,12 +306,6 @@ class CalendarForm(BootstrapMixin, forms.ModelForm):
         ].help_text = (
             "For regional holidays, e.g. ENG, SCT, WLS or NIR in GB. Leave empty for national only."
         )
-        self.style_fields()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        if self.is_bound:
-            self.style_fields()
 
 
 class BusinessHoursForm(BootstrapMixin, forms.ModelForm):
@@ -335,20 +314,11 @@ class BusinessHoursForm(BootstrapMixin, forms.ModelForm):
         fields = ("weekday", "opens", "closes")  # a tuple: formsets append to lists
         widgets = {"opens": TimeInput(), "closes": TimeInput()}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.style_fields()
-
     def has_changed(self) -> bool:
         # Rows prefilled on a new calendar count as entered; a row without times is blank.
         if self.instance.pk is None and self.is_bound:
             return any(self.data.get(self.add_prefix(f)) for f in ("opens", "closes"))
         return super().has_changed()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        if self.is_bound:
-            self.style_fields()
 
 
 class ClosureForm(BootstrapMixin, forms.ModelForm):
@@ -357,15 +327,6 @@ class ClosureForm(BootstrapMixin, forms.ModelForm):
         fields = ("name", "start_date", "end_date")
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
         labels = {"start_date": "First day", "end_date": "Last day"}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.style_fields()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        if self.is_bound:
-            self.style_fields()
 
 
 HoursFormSet = inlineformset_factory(
