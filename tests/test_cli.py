@@ -4,9 +4,12 @@ the demo) by `goodwill run --no-serve`, which then exits without serving."""
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 # Variables that would point the child process somewhere other than the fresh folder.
@@ -42,6 +45,9 @@ def test_run_without_demo_migrates_a_fresh_data_dir_and_exits(tmp_path):
     assert {"accounts", "clients", "contracts", "auth", "sessions"} <= _migrated_apps(database)
     assert not (data_dir / "demo-logins.txt").exists()
     assert "Goodwill is at" not in result.stdout  # --no-serve: it did not start a server
+    with sqlite3.connect(database) as db:
+        # WAL lets pages read while the worker writes; the mode is stored in the file.
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_run_seeds_the_demo_once_and_writes_the_logins(tmp_path):
@@ -70,3 +76,41 @@ def test_goodwill_lists_its_own_and_djangos_commands(tmp_path):
 def test_console_script_is_installed():
     script = Path(sys.executable).parent / "goodwill"
     assert script.exists(), "pip install -e . should have installed the goodwill console script"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_runs_gunicorn_on_port(tmp_path):
+    data_dir = tmp_path / "prod"
+    assert _goodwill(data_dir, "run", "--no-serve", "--no-demo").returncode == 0
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY_VARIABLES}
+    env.update(GOODWILL_DATA_DIR=str(data_dir), PORT=str(port), WEB_CONCURRENCY="1")
+    server = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-m", "goodwill", "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as r:  # noqa: S310
+                    body = r.read().decode()
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        assert "Sign in" in body
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=15)[0]
+    assert "gunicorn" in output.lower() or "Listening at" in output
