@@ -21,13 +21,19 @@ def _goodwill(data_dir: Path, *args: str, timeout: int = 300) -> subprocess.Comp
     env["GOODWILL_DATA_DIR"] = str(data_dir)
     return subprocess.run(  # noqa: S603 (our own interpreter and module)
         [sys.executable, "-m", "goodwill", *args],
-        cwd=data_dir.parent,
+        cwd=_existing_parent(data_dir),
         env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def _existing_parent(path: Path) -> Path:
+    while not path.exists():
+        path = path.parent
+    return path
 
 
 def _migrated_apps(database: Path) -> set[str]:
@@ -114,3 +120,10 @@ def test_serve_runs_gunicorn_on_port(tmp_path):
         server.terminate()
         output = server.communicate(timeout=15)[0]
     assert "gunicorn" in output.lower() or "Listening at" in output
+
+
+def test_any_command_works_on_a_data_dir_that_does_not_exist_yet(tmp_path):
+    data_dir = tmp_path / "not-yet" / "data"
+    result = _goodwill(data_dir, "migrate", "-v0")  # runs in tmp_path/not-yet
+    assert result.returncode == 0, result.stderr
+    assert (data_dir / "goodwill.sqlite3").exists()
