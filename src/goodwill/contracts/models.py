@@ -104,8 +104,10 @@ class BusinessHours(models.Model):
         ordering = ["weekday", "opens"]
         verbose_name_plural = "business hours"
         constraints = [
+            # Closing at 00:00 means midnight at the end of the day (a 24-hour span).
             models.CheckConstraint(
-                condition=models.Q(opens__lt=models.F("closes")), name="hours_open_before_close"
+                condition=models.Q(opens__lt=models.F("closes")) | models.Q(closes=dt.time(0)),
+                name="hours_open_before_close",
             ),
         ]
 
@@ -113,8 +115,10 @@ class BusinessHours(models.Model):
         return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
 
     def clean(self) -> None:
-        if self.opens and self.closes and self.opens >= self.closes:
-            raise ValidationError({"closes": "Closing time must be after opening time."})
+        if self.opens and self.closes and self.opens >= self.closes and self.closes != dt.time(0):
+            raise ValidationError(
+                {"closes": "Closing time must be after opening time (00:00 means midnight)."}
+            )
 
 
 class Closure(models.Model):

@@ -131,7 +131,7 @@ def test_it_rejects_hours_that_close_before_they_open(as_owner, cast):
     response = as_owner.post(CREATE, calendar_data(**{"hours-0-closes": "08:00"}))
     assert response.status_code == 200
     assert response.context["hours"].forms[0].errors["closes"] == [
-        "Closing time must be after opening time."
+        "Closing time must be after opening time (00:00 means midnight)."
     ]
 
 
@@ -185,3 +185,14 @@ def test_it_previews_the_next_twelve_months_of_days_off(login, cast):
     assert max(days_off) <= dt.date(2027, 11, 30)
     assert dt.date(2027, 8, 30) in days_off  # summer bank holiday in England
     assert b"Christmas week" in response.content
+
+
+def test_closing_at_midnight_is_a_span_to_the_end_of_the_day(cast):
+    import datetime as dt
+
+    from goodwill.contracts.models import BusinessHours
+
+    hours = BusinessHours(calendar=cast.calendar, weekday=5, opens=dt.time(0), closes=dt.time(0))
+    hours.full_clean()
+    hours.save()
+    assert BusinessHours.objects.filter(calendar=cast.calendar, weekday=5).count() == 1
