@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "goodwill.accounts",
     "goodwill.clients",
     "goodwill.contracts",
+    "goodwill.desk",
     "goodwill.demo",
 ]
 
@@ -211,6 +212,17 @@ if not DEBUG and SECRET_KEY == _INSECURE_DEV_KEY and env_bool("GOODWILL_REQUIRE_
 GOODWILL_CURRENCY = env_str("GOODWILL_CURRENCY", "GBP")
 GOODWILL_COUNTRY = env_str("GOODWILL_COUNTRY", "GB")
 GOODWILL_PROVIDER_NAME = env_str("GOODWILL_PROVIDER_NAME", "Goodwill IT Services")
+# How far the queue brings tickets forward for the people who decide renewals (minutes).
+GOODWILL_QUEUE_WEIGHTS = {
+    "decision_maker": env_int("GOODWILL_WEIGHT_BOSS", 240),
+    "gatekeeper": env_int("GOODWILL_WEIGHT_PA", 120),
+    "billing": env_int("GOODWILL_WEIGHT_FD", 120),
+    "complainer": env_int("GOODWILL_WEIGHT_COMPLAINER", 60),
+}
+# Warn this long before an SLA deadline (minutes of wall time).
+GOODWILL_SLA_DUE_SOON_MINUTES = env_int("GOODWILL_SLA_DUE_SOON_MINUTES", 60)
+# Maximum size of one attachment (bytes).
+GOODWILL_MAX_ATTACHMENT_BYTES = env_int("GOODWILL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 # A contract counts as "renewal due" from this many days before its notice deadline.
 GOODWILL_RENEWAL_LEAD_DAYS = env_int("GOODWILL_RENEWAL_LEAD_DAYS", 30)
 

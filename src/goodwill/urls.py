@@ -21,6 +21,7 @@ urlpatterns = [
     path("team/", include("goodwill.accounts.urls")),
     path("clients/", include("goodwill.clients.urls")),
     path("contracts/", include("goodwill.contracts.urls")),
+    path("tickets/", include("goodwill.desk.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -32,6 +32,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "sla.view": EVERY_ROLE,
     "sla.edit": frozenset({OWNER}),
     "import.run": frozenset({OWNER, AM}),
+    "tickets.view": EVERY_ROLE,
+    "tickets.work": frozenset({OWNER, AM, TECH}),
+    "assets.edit": frozenset({OWNER, AM, TECH}),
     "staff.manage": frozenset({OWNER}),
 }
 
@@ -45,6 +48,9 @@ CAPABILITY_LABELS = {
     "sla.view": "See SLA policies and business hours",
     "sla.edit": "Change SLA policies and business hours",
     "import.run": "Import clients and people from spreadsheets",
+    "tickets.view": "See tickets, their conversation and time",
+    "tickets.work": "Work tickets: reply, change, assign, log time, schedule recurring work",
+    "assets.edit": "Add, edit and import devices",
     "staff.manage": "Manage the team and their roles",
 }
 

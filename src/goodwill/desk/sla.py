@@ -1,0 +1,262 @@
+"""SLA clocks, derived from a ticket's event log.
+
+Nothing is counted up and stored: the clocks are recomputed from the status history whenever
+the ticket changes, so they can always be rebuilt and explained ("paused 2 h 10 min waiting on
+the client"). Pausing, resuming and reopening never reset time already consumed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils import timezone
+
+from goodwill.clients.models import PersonRole, StakeholderRole
+from goodwill.contracts.models import SLATarget
+from goodwill.core import business_hours as bh
+from goodwill.desk.models import (
+    DONE_STATUSES,
+    PAUSED_STATUSES,
+    EventKind,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
+
+KEY_ROLES = (StakeholderRole.DECISION_MAKER, StakeholderRole.GATEKEEPER, StakeholderRole.BILLING)
+# Which role speaks for a person holding several, for the queue's weighting.
+ROLE_ORDER = (
+    StakeholderRole.DECISION_MAKER,
+    StakeholderRole.GATEKEEPER,
+    StakeholderRole.BILLING,
+    StakeholderRole.COMPLAINER,
+)
+# Without an SLA policy a ticket still needs a place in the queue.
+NO_SLA_QUEUE_DELAY = dt.timedelta(days=3)
+
+
+@dataclass
+class Clock:
+    name: str  # "first_response" or "resolution"
+    target_minutes: int | None
+    consumed_seconds: int = 0
+    due_at: dt.datetime | None = None  # when the target is (or was) reached, while it runs
+    stopped_at: dt.datetime | None = None  # responded / resolved
+    breached_at: dt.datetime | None = None
+    paused: bool = False
+    paused_seconds: dict[str, int] = field(default_factory=dict)  # wall time, per status
+
+    @property
+    def breached(self) -> bool:
+        return self.breached_at is not None
+
+    @property
+    def state(self) -> str:
+        """none, met, breached, paused or running."""
+        if self.target_minutes is None:
+            return "none"
+        if self.breached:
+            return "breached"
+        if self.stopped_at is not None:
+            return "met"
+        return "paused" if self.paused else "running"
+
+    @property
+    def remaining_seconds(self) -> int | None:
+        if self.target_minutes is None:
+            return None
+        return self.target_minutes * 60 - self.consumed_seconds
+
+
+@dataclass
+class SLAState:
+    first_response: Clock
+    resolution: Clock
+
+    @property
+    def clocks(self) -> tuple[Clock, Clock]:
+        return (self.first_response, self.resolution)
+
+    @property
+    def next_due_at(self) -> dt.datetime | None:
+        """The deadline that matters now: the earliest running clock's due time."""
+        dues = [c.due_at for c in self.clocks if c.due_at and c.stopped_at is None and not c.paused]
+        return min(dues) if dues else None
+
+
+# --- Inputs ---------------------------------------------------------------------------------
+
+
+def requester_role(ticket: Ticket) -> str:
+    roles = set(
+        PersonRole.objects.filter(
+            person_id=ticket.requester_id, dismissed_at__isnull=True
+        ).values_list("role", flat=True)
+    )
+    return next((role for role in ROLE_ORDER if role in roles), "")
+
+
+def targets_for(ticket: Ticket) -> tuple[int | None, int | None]:
+    """(first response, resolution) in business minutes, or (None, None) without a policy."""
+    contract = ticket.contract
+    if contract is None or contract.sla_policy_id is None:
+        return None, None
+    target = SLATarget.objects.filter(
+        policy_id=contract.sla_policy_id, priority=ticket.priority
+    ).first()
+    if target is None:
+        return None, None
+    if ticket.requester_role in KEY_ROLES:
+        return (
+            target.key_first_response_minutes or target.first_response_minutes,
+            target.key_resolution_minutes or target.resolution_minutes,
+        )
+    return target.first_response_minutes, target.resolution_minutes
+
+
+@lru_cache(maxsize=256)
+def _spec_cached(calendar_id: int, version: str) -> bh.BusinessCalendarSpec:
+    from goodwill.contracts.models import BusinessCalendar
+
+    return bh.spec_for_calendar(BusinessCalendar.objects.get(pk=calendar_id))
+
+
+def calendar_spec(ticket: Ticket) -> bh.BusinessCalendarSpec | None:
+    contract = ticket.contract
+    if contract is None or contract.sla_policy_id is None:
+        return None
+    policy = contract.sla_policy
+    calendar = policy.calendar
+    # Keyed on updated_at so an edited calendar is picked up without a restart.
+    return _spec_cached(calendar.pk, calendar.updated_at.isoformat())
+
+
+# --- Status history -------------------------------------------------------------------------
+
+
+def status_timeline(ticket: Ticket, events: Iterable[TicketEvent]) -> list[tuple[dt.datetime, str]]:
+    """[(since, status), …] from the ticket's opening, in time order."""
+    timeline: list[tuple[dt.datetime, str]] = [(ticket.opened_at, TicketStatus.NEW)]
+    for event in sorted(events, key=lambda e: (e.created_at, e.pk or 0)):
+        if event.kind == EventKind.OPENED and event.data.get("status"):
+            timeline[0] = (ticket.opened_at, event.data["status"])
+        elif event.kind == EventKind.STATUS and event.data.get("to"):
+            timeline.append((max(event.created_at, ticket.opened_at), event.data["to"]))
+    return timeline
+
+
+def _segments(
+    timeline: Sequence[tuple[dt.datetime, str]], until: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime, str]]:
+    out = []
+    for i, (since, status) in enumerate(timeline):
+        end = timeline[i + 1][0] if i + 1 < len(timeline) else until
+        end = min(end, until)
+        if end > since:
+            out.append((since, end, status))
+    return out
+
+
+def _run_clock(
+    clock: Clock,
+    spec: bh.BusinessCalendarSpec,
+    segments: Sequence[tuple[dt.datetime, dt.datetime, str]],
+    current_status: str,
+    now: dt.datetime,
+) -> Clock:
+    target = clock.target_minutes * 60 if clock.target_minutes is not None else None
+    consumed = 0
+    for start, end, status in segments:
+        if status in PAUSED_STATUSES:
+            clock.paused_seconds[status] = clock.paused_seconds.get(status, 0) + int(
+                (end - start).total_seconds()
+            )
+            continue
+        if status in DONE_STATUSES:
+            continue
+        worked = bh.business_seconds_between(spec, start, end)
+        if target is not None and clock.breached_at is None and consumed + worked >= target:
+            clock.breached_at = bh.add_business_seconds(spec, start, target - consumed)
+        consumed += worked
+    clock.consumed_seconds = consumed
+    stopped = clock.stopped_at is not None
+    running_now = not stopped and current_status not in PAUSED_STATUSES + DONE_STATUSES
+    clock.paused = not stopped and current_status in PAUSED_STATUSES
+    if target is not None and running_now:
+        if clock.breached_at is not None:
+            clock.due_at = clock.breached_at
+        else:
+            clock.due_at = bh.add_business_seconds(spec, now, target - consumed)
+    if clock.breached_at is not None and clock.breached_at > (clock.stopped_at or now):
+        clock.breached_at = None  # reached only in the future: not a breach yet
+    return clock
+
+
+def compute(
+    ticket: Ticket, events: Iterable[TicketEvent], now: dt.datetime | None = None
+) -> SLAState:
+    """Both SLA clocks of `ticket` as of `now`, from its status history."""
+    now = now or timezone.now()
+    first_target, resolution_target = targets_for(ticket)
+    first = Clock("first_response", first_target, stopped_at=ticket.first_response_at)
+    resolution = Clock(
+        "resolution",
+        resolution_target,
+        stopped_at=ticket.resolved_at if ticket.status in DONE_STATUSES else None,
+    )
+    spec = calendar_spec(ticket)
+    if spec is None:
+        return SLAState(first, resolution)
+    timeline = status_timeline(ticket, events)
+    current_status = ticket.status
+    for clock in (first, resolution):
+        until = min(clock.stopped_at or now, now)
+        _run_clock(clock, spec, _segments(timeline, until), current_status, now)
+    return SLAState(first, resolution)
+
+
+# --- The cache on the ticket ----------------------------------------------------------------
+
+
+def role_weight(role: str) -> dt.timedelta:
+    return dt.timedelta(minutes=settings.GOODWILL_QUEUE_WEIGHTS.get(role, 0))
+
+
+def queue_key(ticket: Ticket, state: SLAState) -> dt.datetime | None:
+    """Lower is more urgent. Paused and finished tickets have none (they sort last)."""
+    if ticket.status not in TicketStatus.values or ticket.status in DONE_STATUSES:
+        return None
+    if ticket.status in PAUSED_STATUSES:
+        return None
+    due = state.next_due_at or ticket.opened_at + NO_SLA_QUEUE_DELAY
+    return due - role_weight(ticket.requester_role)
+
+
+def refresh(ticket: Ticket, now: dt.datetime | None = None) -> SLAState:
+    """Recompute the ticket's SLA cache from its events, and save it."""
+    ticket.requester_role = requester_role(ticket)
+    state = compute(ticket, ticket.events.all(), now)
+    ticket.first_response_due_at = (
+        state.first_response.due_at if state.first_response.stopped_at is None else None
+    )
+    ticket.resolution_due_at = (
+        state.resolution.due_at if state.resolution.stopped_at is None else None
+    )
+    ticket.sla_paused = state.first_response.paused or state.resolution.paused
+    ticket.sla_breached = state.first_response.breached or state.resolution.breached
+    ticket.queue_key = queue_key(ticket, state)
+    ticket.save(
+        update_fields=[
+            "requester_role",
+            "first_response_due_at",
+            "resolution_due_at",
+            "sla_paused",
+            "sla_breached",
+            "queue_key",
+        ]
+    )
+    return state
