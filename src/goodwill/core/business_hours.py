@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
     from goodwill.contracts.models import BusinessCalendar
@@ -103,7 +103,10 @@ class BusinessCalendarSpec:
     _spans: tuple[tuple[Span, ...], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        ZoneInfo(self.time_zone)  # fail now on a bad zone name, not mid-calculation
+        try:  # fail now on a bad zone name, not mid-calculation
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"Unknown time zone {self.time_zone!r}.") from error
         object.__setattr__(self, "_spans", _normalise_spans(self.weekly))
 
     @property
