@@ -2,6 +2,7 @@
 
 Acme Dental has the full stakeholder cast (boss, PA, financial director, complainer and one
 plain user); Birch & Co is the other client, so every scoping test has someone to keep out.
+Acme's boss has one open ticket (cast.ticket), assigned to the technician.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from goodwill.contracts.models import (
     SLAPolicy,
     SLATarget,
 )
+from goodwill.desk.models import Channel, Ticket
+from goodwill.desk.services import open_ticket
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test personas only)
 
@@ -46,6 +49,7 @@ class Cast:
     policy: SLAPolicy
     acme_contract: Contract
     birch_contract: Contract
+    ticket: Ticket  # Acme's boss: "VPN down for the whole office", assigned to the tech
 
 
 def make_staff(username: str, role: str, first: str, last: str) -> User:
@@ -144,6 +148,15 @@ def make_cast() -> Cast:
         billing_cycle="quarterly",
         sla_policy=policy,
     )
+    ticket = open_ticket(
+        requester=boss,
+        subject="VPN down for the whole office",
+        body="Nobody can reach the practice system from home since this morning.",
+        impact=1,
+        urgency=2,
+        channel=Channel.EMAIL,
+        assignee=tech,
+    )
     return Cast(
         owner=owner,
         manager=manager,
@@ -163,4 +176,5 @@ def make_cast() -> Cast:
         policy=policy,
         acme_contract=acme_contract,
         birch_contract=birch_contract,
+        ticket=ticket,
     )
