@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.conf import settings
 from django.utils import timezone
@@ -118,21 +117,18 @@ def targets_for(ticket: Ticket) -> tuple[int | None, int | None]:
     return target.first_response_minutes, target.resolution_minutes
 
 
-@lru_cache(maxsize=256)
-def _spec_cached(calendar_id: int, version: str) -> bh.BusinessCalendarSpec:
-    from goodwill.contracts.models import BusinessCalendar
-
-    return bh.spec_for_calendar(BusinessCalendar.objects.get(pk=calendar_id))
-
-
 def calendar_spec(ticket: Ticket) -> bh.BusinessCalendarSpec | None:
+    """The business hours the ticket's SLA runs in, or None without a policy or any hours.
+
+    Built fresh each time (two small queries): a cache keyed on the calendar would miss edits
+    to its hours and closures, and a wrong deadline is worse than a query.
+    """
     contract = ticket.contract
     if contract is None or contract.sla_policy_id is None:
         return None
-    policy = contract.sla_policy
-    calendar = policy.calendar
-    # Keyed on updated_at so an edited calendar is picked up without a restart.
-    return _spec_cached(calendar.pk, calendar.updated_at.isoformat())
+    calendar = contract.sla_policy.calendar
+    spec = bh.spec_for_calendar(calendar)
+    return spec if any(spec.weekly.values()) else None
 
 
 # --- Status history -------------------------------------------------------------------------
