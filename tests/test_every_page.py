@@ -13,6 +13,24 @@ from goodwill.testing.personas import Cast
 
 pytestmark = pytest.mark.django_db
 
+
+def _schedule(c: Cast):
+    from goodwill.desk.models import RecurringTicket
+
+    return RecurringTicket.objects.create(
+        client=c.acme,
+        requester=c.boss,
+        subject="Monthly backup check",
+        next_due_at=c.ticket.opened_at,
+    )
+
+
+def _asset(c: Cast):
+    from goodwill.desk.models import Asset
+
+    return Asset.objects.create(client=c.acme, name="RECEPTION-PC", site=c.acme_site)
+
+
 # name -> function building its kwargs from the cast (None = no arguments).
 PAGES = {
     "dashboard": None,
@@ -41,6 +59,14 @@ PAGES = {
     "contracts:calendar": lambda c: {"pk": c.calendar.pk},
     "desk:create": None,
     "desk:ticket": lambda c: {"number": c.ticket.number},
+    "desk:recurring": None,
+    "desk:recurring_create": None,
+    "desk:recurring_edit": lambda c: {"pk": _schedule(c).pk},
+    "desk:contract_hours": lambda c: {"contract_pk": c.acme_contract.pk},
+    "desk:assets": None,
+    "desk:asset_create": None,
+    "desk:asset_edit": lambda c: {"pk": _asset(c).pk},
+    "desk:asset_import": None,
 }
 
 # Pages that are not plain GET pages, and where their behaviour is tested instead.
@@ -60,14 +86,6 @@ NOT_PAGES = {
     "desk:split": "POST only; desk/tests/test_ticket_actions.py",
     "desk:clocks": "an htmx fragment, not a page; desk/tests/test_ticket_page.py",
     "desk:attachment": "a file download; desk/tests/test_attachments.py",
-    "desk:recurring": "being built",
-    "desk:recurring_create": "being built",
-    "desk:recurring_edit": "being built",
-    "desk:contract_hours": "being built",
-    "desk:assets": "being built",
-    "desk:asset_create": "being built",
-    "desk:asset_edit": "being built",
-    "desk:asset_import": "being built",
 }
 
 
@@ -103,6 +121,7 @@ ROLES = ["as_owner", "as_manager", "as_tech", "as_bookkeeper"]
 STRICTER_INSIDE = {
     "contracts:sla_policy_create": "sla.edit",
     "contracts:calendar_create": "sla.edit",
+    "desk:asset_create": "assets.edit",
 }
 
 
