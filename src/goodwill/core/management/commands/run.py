@@ -32,7 +32,7 @@ class Command(BaseCommand):
             self.stdout.write("Empty database: seeding the demo portfolio…")
             call_command("demo", stdout=self.stdout)  # prints the logins it creates
             seeded = True
-        # Until the background worker lands, catch up on automatic renewals at every start.
+        # `goodwill worker` renews hourly; catching up here too serves installs that run none.
         call_command("renew_contracts", stdout=self.stdout)
         logins = Path(settings.DATA_DIR) / LOGINS_FILE
         if logins.exists() and not seeded:
