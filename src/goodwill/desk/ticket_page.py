@@ -208,6 +208,13 @@ class ClockView:
         return self.tick_from.replace(microsecond=0).isoformat() if self.tick_from else ""
 
 
+def paused_text(seconds: float, reason: str) -> str:
+    """'Paused 2 h 10 min waiting on client'; ticket.js writes the same."""
+    if seconds < 60:
+        return f"Paused just now, {reason}"
+    return f"Paused {duration_text(seconds)} {reason}"
+
+
 def _pause_reason(status: str) -> str:
     if status == TicketStatus.WAITING_CLIENT:
         return "waiting on client"
@@ -255,7 +262,7 @@ def clock_view(
         return ClockView(
             **base,
             colour="grey",
-            headline=f"Paused {duration_text((now - since).total_seconds())} {reason}",
+            headline=paused_text((now - since).total_seconds(), reason),
             detail=f"{left} of business time left, target {target}",
             tick="paused",
             tick_from=since,

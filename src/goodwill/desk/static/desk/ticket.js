@@ -1,7 +1,8 @@
 // The ticket page's small helpers. Everything works without them; they only make it livelier.
 // - SLA clocks tick between the server's 60 s refreshes, from their data attributes.
 // - A start/stop timer fills the "time spent" field (kept per ticket across reloads).
-// - Ctrl+Enter sends the composer; the new-ticket page shows the priority impact × urgency give.
+// - "r" jumps to the composer, Ctrl+Enter sends it.
+// - The new-ticket page shows the priority that impact × urgency give.
 (function () {
   "use strict";
 
@@ -37,7 +38,9 @@
       } else if (kind === "breached") {
         text.textContent = "Breached " + duration((now - from) / 1000) + " ago";
       } else if (kind === "paused") {
-        text.textContent = "Paused " + duration((now - from) / 1000) + " " + (clock.dataset.reason || "");
+        const paused = (now - from) / 1000, reason = clock.dataset.reason || "";
+        text.textContent = paused < 60 ? "Paused just now, " + reason
+          : "Paused " + duration(paused) + " " + reason;
       }
     });
   }
@@ -102,6 +105,13 @@
 
   // --- Composer and new ticket ----------------------------------------------------------------
   document.addEventListener("keydown", function (event) {
+    const tag = (event.target.tagName || "").toLowerCase();
+    const typing = tag === "input" || tag === "textarea" || tag === "select" || event.target.isContentEditable;
+    if (event.key === "r" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      const body = document.querySelector(".gw-composer textarea");
+      if (body) { event.preventDefault(); body.focus(); }
+      return;
+    }
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
     const area = event.target.closest(".gw-composer textarea");
     if (area) { event.preventDefault(); area.form.requestSubmit(); }
