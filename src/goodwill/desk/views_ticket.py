@@ -73,6 +73,8 @@ def _render_page(
         context["time_form"] = forms.get("time_form") or TimeForm(ticket=ticket)
         context["merge_form"] = forms.get("merge_form") or MergeForm(ticket=ticket)
         context["update_form"] = forms.get("update_form")
+        # A merged ticket hides its composer and controls: errors from a stale page show on top.
+        context["refused"] = [f for f in (forms.get("composer"), forms.get("update_form")) if f]
     return render(request, "desk/ticket_detail.html", context, status=status)
 
 
@@ -103,6 +105,7 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
         return _render_page(request, ticket, composer=form)
     data = form.cleaned_data
     body, mode, then = data["body"].strip(), data["mode"], data["then_status"]
+    saved: list[Attachment] = []
     try:
         with transaction.atomic():
             message: Message | None = None
@@ -116,15 +119,17 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
                 message = services.reply(ticket, body, by_user=request.user)
             for upload in data["files"]:
                 if mode == Mode.CLIENT:
-                    services.attach(ticket, upload, by_person=ticket.requester, message=message)
+                    who: dict[str, Any] = {"by_person": ticket.requester}
                 else:
-                    services.attach(ticket, upload, by_user=request.user, message=message)
+                    who = {"by_user": request.user}
+                saved.append(services.attach(ticket, upload, message=message, **who))
             if then:
                 services.change_status(ticket, then, by_user=request.user)
     except ValidationError as error:
-        ticket = _ticket(number)
+        for attachment in saved:  # the rows were rolled back; the files on disk go too
+            attachment.file.storage.delete(attachment.file.name)
         add_service_error(form, error)
-        return _render_page(request, ticket, composer=form)
+        return _render_page(request, _ticket(number), composer=form)
     done = {Mode.NOTE: "Note added", Mode.CLIENT: "Their reply is recorded"}.get(mode, "Reply sent")
     if not body:
         done = "Files attached"

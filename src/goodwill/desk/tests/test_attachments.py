@@ -137,3 +137,16 @@ def test_every_staff_role_may_download_but_nobody_else(as_bookkeeper, cast, logi
     assert download(login(portal), attachment).status_code == 403
     anonymous = download(client, attachment)
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+
+
+def test_when_the_status_is_refused_the_reply_and_its_files_are_undone(as_tech, cast, tmp_path):
+    target = services.open_ticket(requester=cast.pa, subject="The real one")
+    services.merge(cast.ticket, target, by_user=cast.owner)
+    response = as_tech.post(
+        reverse("desk:reply", args=[cast.ticket.number]),
+        {"mode": "note", "body": "Late note", "then_status": "open", "files": [upload("a.txt")]},
+    )
+    assert f"This ticket was merged into {target.reference}." in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert not Message.objects.filter(body="Late note").exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
