@@ -59,6 +59,11 @@ class ClientScopedForm(forms.ModelForm):
         raise NotImplementedError
 
 
+def _contract_label(contract: Contract) -> str:
+    start = contract.start_date
+    return f"{contract.name}, from {start.day} {start:%b %Y}"
+
+
 class AssetForm(ClientScopedForm):
     scoped_messages: ClassVar[dict[str, str]] = {
         "site": "Pick one of {client}'s sites.",
@@ -91,6 +96,13 @@ class AssetForm(ClientScopedForm):
             "serial": "Unique for this client; leave empty if unknown.",
             "contract": "The contract that covers it; new devices get the one in force.",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].empty_label = "No particular site"
+        self.fields["assigned_to"].empty_label = "Nobody in particular"
+        self.fields["contract"].empty_label = "Not covered"
+        self.fields["contract"].label_from_instance = _contract_label  # type: ignore[attr-defined]
 
     def scoped_queryset(self, name: str, client: Client) -> QuerySet[Model]:
         if name == "site":

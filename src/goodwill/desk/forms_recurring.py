@@ -61,7 +61,7 @@ class RecurringTicketForm(ClientScopedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = User.objects.filter(is_active=True).exclude(role="")
-        self.fields["assignee"].empty_label = "Nobody: leave it in the queue"
+        self.fields["assignee"].empty_label = "Nobody yet"
         if not self.instance.pk:
             self.fields["next_due_at"].label = "First due"
 

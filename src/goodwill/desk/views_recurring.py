@@ -104,6 +104,7 @@ def contract_hours(request: HttpRequest, contract_pk: int) -> HttpResponse:
         "periods": periods,
         "period": period_label(contract.billing_cycle),
         "amber_percent": hours.AMBER_PERCENT,
+        "today": timezone.localdate(),
     }
     template = "desk/_contract_hours.html" if request.htmx else "desk/contract_hours.html"
     return render(request, template, context)
