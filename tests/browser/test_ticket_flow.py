@@ -1,8 +1,8 @@
-"""In a real browser: the technician signs in, opens the queue, opens the boss's ticket ("VPN down
-for the whole office"), replies and sets it to wait on the client, and sees the status badge and
-the SLA clocks change: first response met, resolution paused. Then the in-place controls (htmx)
-and the timer (ticket.js). Headless Debian Chromium driven by Playwright, against pytest-django's
-live server; a screenshot is left in test-artifacts/."""
+"""In a real browser: the technician signs in, opens the queue, clicks the boss's ticket
+("VPN down for the whole office"), replies and sets it to wait on the client, and sees the
+status badge and the SLA clocks change: first response met, resolution paused. Then the
+in-place controls (htmx) and the timer (ticket.js). Headless Debian Chromium driven by
+Playwright, against pytest-django's live server; a screenshot is left in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -73,9 +73,10 @@ def test_technician_replies_waiting_on_client_and_sees_status_and_clocks_change(
     ticket = cast.ticket
     sign_in(page, live_server.url, "tess")
 
-    # TODO(queue): the queue page (/tickets/) is being built alongside; once it lists tickets,
-    # click through it to the ticket instead of opening the ticket page directly.
-    page.goto(f"{live_server.url}{ticket.get_absolute_url()}")
+    page.goto(f"{live_server.url}/tickets/")
+    row = page.locator("tr", has=page.get_by_role("link", name=ticket.reference))
+    expect(row).to_contain_text("VPN down for the whole office")
+    row.get_by_role("link", name=ticket.reference).click()
     expect(page).to_have_url(re.compile(rf"/tickets/{ticket.number}/$"))
 
     status = page.get_by_test_id("ticket-status")
@@ -106,7 +107,7 @@ def test_technician_replies_waiting_on_client_and_sees_status_and_clocks_change(
 
     # The controls change the ticket in place: the header and history follow without a reload.
     page.locator("#ctl-priority").select_option("P1")
-    expect(page.locator("#ticket-head .gw-prio")).to_have_text("P1")
+    expect(page.locator("#ticket-head .gw-priority")).to_have_text("P1")
     expect(page.locator("#ticket-history")).to_contain_text("changed priority from P2 to P1")
 
     # The timer fills the time field; logging it updates the time card in place.
