@@ -1,6 +1,6 @@
 from django.urls import path
 
-from goodwill.desk import views_assets, views_queue, views_recurring, views_ticket
+from goodwill.desk import views_assets, views_people, views_queue, views_recurring, views_ticket
 
 app_name = "desk"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("recurring/new/", views_recurring.recurring_edit, name="recurring_create"),
     path("recurring/<int:pk>/", views_recurring.recurring_edit, name="recurring_edit"),
     path("hours/<int:contract_pk>/", views_recurring.contract_hours, name="contract_hours"),
+    # Tickets of a client or a person, for the clients pages (views_people)
+    path("client/<int:client_pk>/", views_people.client_tickets, name="client_tickets"),
+    path("person/<int:person_pk>/", views_people.person_tickets, name="person_tickets"),
     # Devices (views_assets)
     path("assets/", views_assets.asset_list, name="assets"),
     path("assets/new/", views_assets.asset_edit, name="asset_create"),
