@@ -123,7 +123,7 @@ def test_a_priority_change_swaps_the_header_clocks_and_history_in_place(as_tech,
     assert 'id="ticket-head" hx-swap-oob="true"' in html
     assert 'id="ticket-clocks" aria-label="SLA clocks" hx-swap-oob="true"' in html
     assert 'id="ticket-history"' in html and "Tess Tech changed priority from P2 to P1" in html
-    assert '<span class="gw-priority p1"' in html
+    assert '<span class="gw-priority P1 p1"' in html
     assert "</html>" not in html
 
 

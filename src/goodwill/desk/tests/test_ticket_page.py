@@ -84,7 +84,7 @@ def test_the_header_names_reference_subject_status_priority_client_and_requester
     assert cast.ticket.reference in html
     assert "VPN down for the whole office" in html
     assert 'class="gw-tstatus new"' in html and ">New<" in html
-    assert 'class="gw-priority p2"' in html
+    assert 'class="gw-priority P2 p2"' in html
     assert "Acme Dental" in html and "Maria Shaw" in html
     assert "<title>" in html and f"{cast.ticket.reference} VPN down" in html
 

@@ -127,7 +127,7 @@
     const priority = matrix[impact.value + "," + urgency.value];
     if (output && priority) {
       output.textContent = priority;
-      output.className = "gw-priority " + priority.toLowerCase();
+      output.className = "gw-priority " + priority + " " + priority.toLowerCase();
     }
   });
 
