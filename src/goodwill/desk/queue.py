@@ -26,7 +26,6 @@ from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from goodwill.accounts.models import StaffRole, User
 from goodwill.clients.models import StakeholderRole
@@ -167,6 +166,13 @@ class QueueFilters:
         if self.q and not self.status:
             return STATUS_FILTERS["any"][1]
         return STATUS_FILTERS[self.status][1]
+
+    @property
+    def narrowed(self) -> int:
+        """How many of the filters (search aside) are set."""
+        return sum(
+            bool(v) for v in (self.client, self.status, self.priority, self.assignee, self.role)
+        )
 
     @property
     def filtered(self) -> bool:
@@ -333,7 +339,7 @@ def queue_page(
         unkeyed = unkeyed.order_by("pk" if only_open else "-pk")
         tickets += list(unkeyed[: want - len(tickets)])
     next_cursor = Cursor.after(tickets[size - 1]) if len(tickets) > size else None
-    rows = [QueueRow(ticket, why(ticket, now)) for ticket in tickets[:size]]
+    rows = [QueueRow.of(ticket, now) for ticket in tickets[:size]]
     return QueuePage(rows=rows, next_cursor=next_cursor, first=after is None)
 
 
@@ -393,19 +399,25 @@ class Why:
     text: str
     level: str = ""  # breached (red), soon (amber), paused, done, or "" (on track)
     at: dt.datetime | None = None  # the moment the text talks about
+    title: str = ""  # that moment in full, for the hover: "Mon 2 Mar 2026, 10:40"
 
-    @property
-    def title(self) -> str:
-        """The absolute time, for the hover."""
-        if self.at is None:
-            return ""
-        return date_format(timezone.localtime(self.at), "D j M Y, H:i")
+
+def absolute(at: dt.datetime) -> str:
+    """'Mon 2 Mar 2026, 10:40' in the server's time zone. (strftime, not date_format: this
+    runs for every row of every queue page, and the localised formatter is ~50x slower.)"""
+    local = timezone.localtime(at)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
 
 @dataclass
 class QueueRow:
     ticket: Ticket
-    why: Why = field(default_factory=lambda: Why(""))
+    why: Why
+    url: str = ""
+
+    @classmethod
+    def of(cls, ticket: Ticket, now: dt.datetime) -> QueueRow:
+        return cls(ticket, why(ticket, now), ticket.get_absolute_url())
 
 
 def duration_words(seconds: float) -> str:
@@ -436,8 +448,8 @@ def moment_words(at: dt.datetime, now: dt.datetime) -> str:
     if days == 1:
         return f"tomorrow {clock}"
     if days < 7:
-        return f"{date_format(local, 'D')} {clock}"
-    return f"{date_format(local, 'j M')} {clock}"
+        return f"{local:%a} {clock}"
+    return f"{local.day} {local:%b} {clock}"
 
 
 def why(ticket: Ticket, now: dt.datetime | None = None) -> Why:
@@ -447,7 +459,7 @@ def why(ticket: Ticket, now: dt.datetime | None = None) -> Why:
     who = ROLE_LABELS.get(ticket.requester_role, "")
 
     def said(text: str, level: str = "", at: dt.datetime | None = None) -> Why:
-        return Why(f"{who} · {text}" if who else text, level, at)
+        return Why(f"{who} · {text}" if who else text, level, at, absolute(at) if at else "")
 
     if ticket.status in DONE_STATUSES:
         at = ticket.closed_at if ticket.status == TicketStatus.CLOSED else ticket.resolved_at

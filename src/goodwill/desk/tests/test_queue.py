@@ -465,8 +465,11 @@ def test_each_first_page_walks_a_partial_index_in_order_on_sqlite(quiet):
     now = timezone.now()
     common = {"client": quiet.acme, "requester": quiet.acme_user, "subject": "Old"}
     Ticket.objects.bulk_create(
-        [Ticket(status=TicketStatus.CLOSED, **common) for _ in range(500)]
-        + [Ticket(queue_key=now + n * MIN, assignee=quiet.tech, **common) for n in range(20)]
+        [Ticket(status=TicketStatus.CLOSED, number=20000 + n, **common) for n in range(500)]
+        + [
+            Ticket(queue_key=now + n * MIN, assignee=quiet.tech, number=30000 + n, **common)
+            for n in range(20)
+        ]
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

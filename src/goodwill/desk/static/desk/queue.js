@@ -64,6 +64,15 @@
     }
   }, true);
 
+  // On a phone the filters fold away behind a button.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-queue-more]");
+    if (!button) return;
+    const form = document.getElementById("queue-filters");
+    const open = form.classList.toggle("is-open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-queue-all]")) {
       document.querySelectorAll('#queue-rows input[name="ticket"]').forEach(function (box) {
@@ -79,6 +88,15 @@
     const all = rows();
     current = all.indexOf(row);
     all.forEach(function (r) { r.classList.toggle("is-current", r === row); });
+  });
+
+  // Filters leave empty fields out of the URL, so the address stays readable and shareable.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.elt || event.detail.elt.id !== "queue-filters") return;
+    const params = event.detail.parameters;
+    Object.keys(params).forEach(function (key) {
+      if (params[key] === "" || (key === "tab" && params[key] === "open")) delete params[key];
+    });
   });
 
   // New rows (a tab, a filter, the next page): start again from the top.
