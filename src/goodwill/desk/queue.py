@@ -23,15 +23,21 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from goodwill.accounts.models import StaffRole, User
 from goodwill.clients.models import StakeholderRole
 from goodwill.core.choices import Priority
 from goodwill.desk import search, services
-from goodwill.desk.models import DONE_STATUSES, OPEN_STATUSES, PAUSED_STATUSES, Ticket, TicketStatus
+from goodwill.desk.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    PAUSED_STATUSES,
+    Ticket,
+    TicketStatus,
+    open_only,
+)
 
 PAGE_SIZE = 50
 # Tab counts stop counting here and show "99+": a count never reads more than this many rows.
@@ -73,20 +79,6 @@ ROLE_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 WORK_ROLES = (StaffRole.OWNER, StaffRole.ACCOUNT_MANAGER, StaffRole.TECHNICIAN)
 _ID = re.compile(r"[1-9][0-9]{0,11}")
-
-
-def open_only() -> RawSQL:
-    """`status IN ('new', …)` with the values written out, exactly as the partial indexes say.
-
-    SQLite uses a partial index only when the query's WHERE contains the index's condition
-    term for term; a bound parameter list does not count (EXPLAIN QUERY PLAN shows a scan of
-    ticket_status_recent and a temporary sort instead).
-    """
-    values = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
-    column = (
-        f"{connection.ops.quote_name(Ticket._meta.db_table)}.{connection.ops.quote_name('status')}"
-    )
-    return RawSQL(f"{column} IN ({values})", [], output_field=BooleanField())  # noqa: S611 (constants)
 
 
 def parse_id(value: str | None) -> int | None:

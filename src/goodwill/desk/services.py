@@ -42,6 +42,7 @@ from goodwill.desk.models import (
     TicketStatus,
     TimeEntry,
     Urgency,
+    open_only,
     priority_for,
 )
 
@@ -450,9 +451,7 @@ def sweep_sla(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     soon = now + dt.timedelta(minutes=settings.GOODWILL_SLA_DUE_SOON_MINUTES)
     recorded = 0
-    candidates = Ticket.objects.filter(
-        status__in=[s for s in TicketStatus.values if s not in DONE_STATUSES], queue_key__lte=soon
-    )
+    candidates = Ticket.objects.filter(open_only(), queue_key__lte=soon)
     for ticket in candidates.iterator():
         for clock, due in (
             ("first_response", ticket.first_response_due_at),
@@ -477,7 +476,7 @@ def refresh_open_tickets(batch: int = 500) -> int:
     """Recompute the SLA cache of every open ticket (after an SLA policy or calendar edit)."""
     count = 0
     for ticket in (
-        Ticket.objects.filter(status__in=[s for s in TicketStatus.values if s not in DONE_STATUSES])
+        Ticket.objects.filter(open_only())
         .select_related("contract__sla_policy__calendar")
         .iterator(chunk_size=batch)
     ):

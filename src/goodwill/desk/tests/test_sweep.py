@@ -51,3 +51,16 @@ def test_answered_and_paused_clocks_are_left_alone(cast, ticket):
     with time_machine.travel(london(2026, 3, 2, 10, 6), tick=False):
         services.change_status(ticket, "waiting_client", by_user=cast.tech)
     assert services.sweep_sla(london(2026, 3, 2, 17, 0) + dt.timedelta(days=3)) == 0
+
+
+def test_refresh_sla_applies_an_edited_policy_to_open_tickets(cast, ticket, capsys):
+    from django.core.management import call_command
+
+    from goodwill.contracts.models import SLATarget
+
+    SLATarget.objects.filter(policy=cast.policy, priority="P1").update(first_response_minutes=30)
+    with time_machine.travel(MON_10, tick=False):
+        call_command("refresh_sla")
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == london(2026, 3, 2, 10, 30)
+    assert "recomputed for" in capsys.readouterr().out
