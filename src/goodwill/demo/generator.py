@@ -27,7 +27,7 @@ from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count
 from django.utils import timezone
 from tqdm import tqdm
@@ -48,6 +48,23 @@ from goodwill.contracts.models import (
 from goodwill.contracts.status import with_status
 from goodwill.core.choices import Priority
 from goodwill.demo import words
+from goodwill.demo.tickets import (
+    TICKETS_PER_CLIENT,
+    DeskResult,
+    Portfolio,
+    describe,
+    generate_desk,
+    sqlite_bulk_session,
+)
+from goodwill.desk.models import (
+    Asset,
+    Attachment,
+    Message,
+    RecurringTicket,
+    Ticket,
+    TicketEvent,
+    TimeEntry,
+)
 
 LOGINS_FILE = "demo-logins.txt"
 PEOPLE_PER_CLIENT = 8
@@ -68,10 +85,18 @@ class DemoOptions:
     today: dt.date | None = None  # the reference day every date is relative to
     progress: bool = False  # draw a tqdm bar on stderr
     write_logins: bool = True  # write DATA_DIR/demo-logins.txt
+    tickets: int | None = None  # over the last year; None: TICKETS_PER_CLIENT per client
+    # The moment ticket times are relative to: now, or noon on `today` when that is given.
+    now: dt.datetime | None = None
+    workers: int | None = None  # processes planning tickets; None: by size and cores
 
     @property
     def people_total(self) -> int:
         return self.clients * PEOPLE_PER_CLIENT if self.people is None else self.people
+
+    @property
+    def tickets_total(self) -> int:
+        return self.clients * TICKETS_PER_CLIENT if self.tickets is None else self.tickets
 
 
 @dataclass(frozen=True)
@@ -105,10 +130,12 @@ class DemoResult:
     roles_by_kind: dict[str, int] = field(default_factory=dict)
     logins_path: Path | None = None
     elapsed: float = 0.0
+    desk: DeskResult = field(default_factory=DeskResult)
 
     @property
     def rows(self) -> int:
-        return self.clients + self.sites + self.people + self.roles + self.contracts
+        portfolio = self.clients + self.sites + self.people + self.roles + self.contracts
+        return portfolio + self.desk.rows
 
 
 # --- Service levels ----------------------------------------------------------------------------
@@ -705,6 +732,7 @@ def _bulk(model: type[models.Model], objs: Sequence[Any], bar: tqdm) -> None:
 def delete_demo_data() -> None:
     """Remove the Goodwill data the demo creates: clients (with everything under them), SLA
     policies, calendars, and the demo staff accounts. Other user accounts are left alone."""
+    _delete_desk()
     Contract.objects.all().delete()
     PersonRole.objects.all().delete()
     Person.objects.all().delete()
@@ -714,10 +742,38 @@ def delete_demo_data() -> None:
     User.objects.filter(username__in=[s.username for s in STAFF]).delete()
 
 
+def _delete_desk() -> None:
+    """Every ticket with its conversation, history and time, the schedules and the devices:
+    with raw DELETEs, since the ORM's cascade would load a million tickets to delete them."""
+    models_in_order = (
+        Attachment, Ticket.tags.through, Message, TicketEvent, TimeEntry, Ticket,
+        RecurringTicket, Asset,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        for model in models_in_order:
+            table = connection.ops.quote_name(model._meta.db_table)
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+
+
+def _reference_moment(options: DemoOptions) -> dt.datetime:
+    if options.now is not None:
+        return options.now
+    if options.today is not None:
+        noon = dt.datetime.combine(options.today, dt.time(12))
+        return timezone.make_aware(noon, timezone.get_current_timezone())
+    return timezone.now()
+
+
 def generate(options: DemoOptions, stderr: IO[str] | None = None) -> DemoResult:
     """Create the demo portfolio. Raises DemoDataExists if clients exist and reset is off."""
+    with sqlite_bulk_session(options.tickets_total):
+        return _generate(options, stderr)
+
+
+def _generate(options: DemoOptions, stderr: IO[str] | None = None) -> DemoResult:
     started = time.perf_counter()
-    today = options.today or timezone.localdate()
+    now = _reference_moment(options)
+    today = options.today or timezone.localdate(now)
     password = secrets.token_urlsafe(12)
     password_hash = make_password(password)  # once: argon2 is slow on purpose
     result = DemoResult(staff=list(STAFF), password=password)
@@ -756,6 +812,23 @@ def generate(options: DemoOptions, stderr: IO[str] | None = None) -> DemoResult:
                 [through(contract_id=c.pk, site_id=s.pk) for c, s in plan.contract_sites],
                 bar,
             )
+        result.desk = generate_desk(
+            Portfolio(
+                clients=plan.clients,
+                sites=plan.sites,
+                people=plan.people,
+                roles=plan.roles,
+                contracts=plan.contracts,
+                staff=staff,
+            ),
+            tickets=options.tickets_total,
+            seed=options.seed,
+            now=now,
+            tz=timezone.get_current_timezone(),
+            workers=options.workers,
+            progress=options.progress,
+            stderr=stderr,
+        )
 
         result.clients, result.sites = len(plan.clients), len(plan.sites)
         result.people, result.roles = len(plan.people), len(plan.roles)
@@ -815,5 +888,6 @@ def summary_text(result: DemoResult) -> str:
         f"Demo portfolio: {result.clients} clients, {result.sites} sites, "
         f"{result.people} people, {result.roles} stakeholder roles ({roles}), "
         f"{result.contracts} contracts ({statuses}), {len(result.staff)} staff users.\n"
+        f"{describe(result.desk)}\n"
         f"Done in {result.elapsed:.1f} s."
     )

@@ -1,7 +1,9 @@
-"""`goodwill demo`: seed a realistic demo portfolio (clients, people, contracts, staff).
+"""`goodwill demo`: seed a realistic demo portfolio (clients, people, contracts, staff) and a
+year of service-desk tickets.
 
-    goodwill demo                                  # 30 clients, ~240 people, seed 42
-    goodwill demo --clients 500 --people 20000     # benchmark-sized
+    goodwill demo                                  # 30 clients, ~240 people, 1,500 tickets
+    goodwill demo --clients 500 --people 20000     # benchmark-sized portfolio
+    goodwill demo --clients 500 --people 20000 --tickets 1000000   # the desk benchmark
     goodwill demo --reset --seed 7                 # replace what is there with another portfolio
 """
 
@@ -37,6 +39,10 @@ class Command(BaseCommand):
             help="People across all clients (default: 8 per client).",
         )
         parser.add_argument(
+            "--tickets", type=_non_negative, default=None,
+            help="Tickets over the last year (default: 50 per client).",
+        )
+        parser.add_argument(
             "--seed", type=int, default=42, help="Same seed, same data (default 42)."
         )
         parser.add_argument(
@@ -48,12 +54,15 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         clients = options["clients"]
         people = options["people"]
+        tickets = options["tickets"]
         seed = options["seed"]
         assert isinstance(clients, int) and isinstance(seed, int)  # noqa: S101 (argparse types)
         assert people is None or isinstance(people, int)  # noqa: S101
+        assert tickets is None or isinstance(tickets, int)  # noqa: S101
         demo = DemoOptions(
             clients=clients,
             people=people,
+            tickets=tickets,
             seed=seed,
             reset=bool(options["reset"]),
             progress=not options["quiet"] and sys.stderr.isatty(),
