@@ -42,7 +42,7 @@ class Topic:
     issues: tuple[Issue, ...]
     details: tuple[str, ...]
     questions: tuple[str, ...]
-    answers: tuple[str, ...]
+    answers: tuple[str, ...]  # answers[i] answers questions[i]
     notes: tuple[str, ...]
     asset: str = ""  # which of the requester's devices the ticket is about, if any
     third_party: float = 0.0  # chance we wait on a supplier, ISP or vendor at some point
@@ -411,11 +411,18 @@ TOPICS: tuple[Topic, ...] = (
                        "password.",),
             ),
             Issue(
-                subjects=("Password reset please", "Forgot my password", "Password expired"),
+                subjects=("Password reset please", "Forgot my password"),
                 problems=(
                     "Could you reset my password please? I've forgotten it after the holidays.",
-                    "My PC says my password has expired and won't let me change it.",
+                    "I've forgotten my password, could you reset it?",
                 ),
+                fixes=("Your password has been reset; I've given you a temporary one by phone. "
+                       "You'll be asked to change it when you log in.",),
+                notes=("Identity confirmed by phone call-back to the number on file.",),
+            ),
+            Issue(
+                subjects=("Password expired", "Can't change my expired password"),
+                problems=("My PC says my password has expired and won't let me change it.",),
                 fixes=("Your password has been reset; I've given you a temporary one by phone. "
                        "You'll be asked to change it when you log in.",),
                 notes=("Identity confirmed by phone call-back to the number on file.",),
@@ -525,31 +532,42 @@ TOPICS: tuple[Topic, ...] = (
         tags=("onsite", "warranty"),
         issues=(
             Issue(
-                subjects=("Laptop very slow", "Laptop running out of space"),
-                problems=(
-                    "My laptop has become really slow, it takes ages to open anything.",
-                    "My laptop says the disk is almost full.",
-                ),
+                subjects=("Laptop very slow", "Laptop slow to start"),
+                problems=("My laptop has become really slow, it takes ages to open anything.",),
                 fixes=("I've cleaned up the disk and updated everything; it's running much "
                        "faster now.",),
                 notes=("Disk at 98 %; cleared temp files and moved old downloads to OneDrive.",),
             ),
             Issue(
-                subjects=("Laptop won't turn on", "Battery not charging"),
-                problems=(
-                    "My laptop won't turn on at all this morning.",
-                    "My laptop battery isn't charging any more.",
-                ),
+                subjects=("Laptop running out of space", "Disk full warning"),
+                problems=("My laptop says the disk is almost full.",),
+                fixes=("I've cleared out the temporary files and moved your old downloads to "
+                       "OneDrive; you have plenty of space again.",),
+                notes=("Disk at 98 %; cleared temp files and moved old downloads to OneDrive.",),
+            ),
+            Issue(
+                subjects=("Laptop won't turn on", "Laptop dead this morning"),
+                problems=("My laptop won't turn on at all this morning.",),
+                fixes=("It was the charger: a new one is with you and the laptop starts again.",),
+                notes=("Charger faulty; swapped with stock.",),
+            ),
+            Issue(
+                subjects=("Battery not charging", "Laptop battery problem"),
+                problems=("My laptop battery isn't charging any more.",),
                 fixes=("A new charger is with you, and the battery is charging again.",),
                 notes=("Charger faulty; swapped with stock.",),
             ),
             Issue(
-                subjects=("Cracked laptop screen", "Keyboard keys not working"),
-                problems=(
-                    "I dropped my laptop and the screen is cracked.",
-                    "Some of the keys on my keyboard have stopped working.",
-                ),
-                fixes=("The manufacturer's engineer replaced the part today; the laptop is "
+                subjects=("Cracked laptop screen", "Broken laptop screen"),
+                problems=("I dropped my laptop and the screen is cracked.",),
+                fixes=("The manufacturer's engineer replaced the screen today; the laptop is "
+                       "ready to collect.",),
+                notes=("Warranty claim raised with the manufacturer, case {case}.",),
+            ),
+            Issue(
+                subjects=("Keyboard keys not working", "Laptop keyboard problem"),
+                problems=("Some of the keys on my keyboard have stopped working.",),
+                fixes=("The manufacturer's engineer replaced the keyboard today; the laptop is "
                        "ready to collect.",),
                 notes=("Warranty claim raised with the manufacturer, case {case}.",),
             ),
@@ -606,12 +624,15 @@ TOPICS: tuple[Topic, ...] = (
                 notes=("Dock firmware updated remotely.",),
             ),
             Issue(
-                subjects=("Headset for Teams calls", "Need a new mouse and keyboard"),
-                problems=(
-                    "Could we order a headset for Teams calls?",
-                    "My mouse has died, could I get a new one?",
-                ),
-                fixes=("It has been delivered to reception.",),
+                subjects=("Headset for Teams calls", "Need a headset"),
+                problems=("Could we order a headset for Teams calls?",),
+                fixes=("Your new headset has been delivered to reception.",),
+                notes=("Ordered from the distributor, delivery tomorrow.",),
+            ),
+            Issue(
+                subjects=("Need a new mouse and keyboard", "Mouse stopped working"),
+                problems=("My mouse has died, could I get a new one?",),
+                fixes=("A new mouse and keyboard are at reception for you.",),
                 notes=("Ordered from the distributor, delivery tomorrow.",),
             ),
             Issue(
@@ -733,15 +754,15 @@ TOPICS: tuple[Topic, ...] = (
         third_party=0.12,
         issues=(
             Issue(
-                subjects=("{app} won't open", "{app} update error"),
-                problems=(
-                    "{app} won't open, it shows the splash screen then closes.",
-                    "{app} asked to update and now shows an error.",
-                ),
-                fixes=(
-                    "I've repaired the installation and it opens fine now.",
-                    "The vendor's patch fixed the update error.",
-                ),
+                subjects=("{app} won't open", "{app} crashes on start"),
+                problems=("{app} won't open, it shows the splash screen then closes.",),
+                fixes=("I've repaired the installation and it opens fine now.",),
+                notes=("Repaired the installation; user profile settings reset.",),
+            ),
+            Issue(
+                subjects=("{app} update error", "Error after {app} update"),
+                problems=("{app} asked to update and now shows an error.",),
+                fixes=("The vendor's patch fixed the update error.",),
                 notes=("Vendor support case {case} for the update error.",),
             ),
             Issue(
@@ -791,11 +812,14 @@ TOPICS: tuple[Topic, ...] = (
         severity=ONE_PERSON_CAN_WAIT + TEAM_HAMPERED,
         issues=(
             Issue(
-                subjects=("Can't access the shared drive", "S: drive missing"),
-                problems=(
-                    "I can't open the shared drive, it says access denied.",
-                    "My S: drive has disappeared from This PC.",
-                ),
+                subjects=("Can't access the shared drive", "Access denied on the shared drive"),
+                problems=("I can't open the shared drive, it says access denied.",),
+                fixes=("You have access again; you may need to log off and on again.",),
+                notes=("User had dropped out of the staff group after a rename; re-added.",),
+            ),
+            Issue(
+                subjects=("S: drive missing", "Shared drive disappeared"),
+                problems=("My S: drive has disappeared from This PC.",),
                 fixes=("Your S: drive is back; you may need to log off and on again.",),
                 notes=("Drive mapping not applied over the VPN; added a logon script "
                        "fallback.",),
@@ -914,15 +938,12 @@ TOPICS: tuple[Topic, ...] = (
 )
 
 GREETINGS: tuple[str, ...] = (
-    "Hi,", "Hello,", "Hi {tech},", "Morning,", "Good afternoon,", "Hi there,", "Hi team,",
-    "Hello IT,", "",
+    "Hi,", "Hello,", "Hi {tech},", "Hi there,", "Hi team,", "Hello IT,", "Dear support,", "",
 )
 CLOSINGS: tuple[str, ...] = (
     "Thanks", "Thanks,", "Many thanks,", "Cheers,", "Kind regards,", "Thank you,", "Best,",
 )
-STAFF_OPENERS: tuple[str, ...] = (
-    "Hi {first},", "Hi {first},", "Hello {first},", "Morning {first},", "Thanks {first},",
-)
+STAFF_OPENERS: tuple[str, ...] = ("Hi {first},", "Hi {first},", "Hello {first},", "Dear {first},")
 STAFF_SIGNOFFS: tuple[str, ...] = (
     "Thanks,\n{tech}", "Kind regards,\n{tech}", "Best,\n{tech}", "{tech}",
     "Thanks,\n{tech}\nNorthgate IT service desk",
@@ -932,6 +953,17 @@ ACKNOWLEDGEMENTS: tuple[str, ...] = (
     "Thanks, I've picked this up.",
     "Sorry to hear that; I'll take a look this morning.",
     "Thanks for the details, I'm on it.",
+)
+# When a topic's own questions have all been asked: follow-ups, and the client's answers.
+FOLLOW_UPS: tuple[str, ...] = (
+    "I've made a change at our end. Could you try again and let me know?",
+    "Thanks, that helps. I'm still working on it and will update you shortly.",
+    "Could you restart and try once more? I've pushed a fix to your machine.",
+)
+FOLLOW_UP_ANSWERS: tuple[str, ...] = (
+    "Tried again, still the same I'm afraid.",
+    "OK, thanks for the update.",
+    "Restarted, I'll let you know.",
 )
 THANKS: tuple[str, ...] = (
     "That's working now, thank you!",
