@@ -46,6 +46,7 @@ class Job:
 
 MINUTE = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
 
 JOBS: tuple[Job, ...] = (
     Job(
@@ -63,7 +64,23 @@ JOBS: tuple[Job, ...] = (
         "contracts renewed",
         takes_date=True,
     ),
+    Job("planner-statistics", "goodwill.core.worker.refresh_planner_statistics", DAY, "databases"),
 )
+
+
+def refresh_planner_statistics(now: dt.datetime) -> int:
+    """Keep SQLite's planner statistics fresh so it keeps choosing the queue's partial indexes.
+
+    Without statistics SQLite reads the open tickets through another index and sorts them
+    (150 ms instead of under 1 at a million tickets). PostgreSQL's autovacuum does this itself.
+    """
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA optimize")
+    return 1
 
 
 def job_named(name: str, jobs: Iterable[Job] = JOBS) -> Job:

@@ -22,7 +22,6 @@ from goodwill.clients.models import PersonRole, StakeholderRole
 from goodwill.core.choices import Priority
 from goodwill.desk import sla
 from goodwill.desk.models import (
-    OPEN_STATUSES,
     PAUSED_STATUSES,
     Attachment,
     Channel,
@@ -32,6 +31,7 @@ from goodwill.desk.models import (
     TicketEvent,
     TicketStatus,
     TimeEntry,
+    open_only,
 )
 
 OTHER_TICKETS_SHOWN = 8
@@ -380,7 +380,7 @@ def requester_roles(ticket: Ticket) -> list[PersonRole]:
 def other_open_tickets(ticket: Ticket) -> tuple[list[Ticket], int]:
     """The client's other open tickets, most urgent first (the client queue index)."""
     others = (
-        Ticket.objects.filter(client_id=ticket.client_id, status__in=OPEN_STATUSES)
+        Ticket.objects.filter(open_only(), client_id=ticket.client_id)
         .exclude(pk=ticket.pk)
         .order_by(F("queue_key").asc(nulls_last=True), "id")
     )

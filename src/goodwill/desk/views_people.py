@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from goodwill.accounts.permissions import staff_required
 from goodwill.clients.models import Client, Person
-from goodwill.desk.models import OPEN_STATUSES, Ticket
+from goodwill.desk.models import Ticket, open_only
 from goodwill.desk.queue import why
 
 LIMIT = 10
@@ -28,7 +28,7 @@ def _rows(tickets: list[Ticket]) -> list[dict[str, object]]:
 @staff_required("tickets.view")
 def client_tickets(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = get_object_or_404(Client, pk=client_pk)
-    open_tickets = Ticket.objects.filter(client=client, status__in=OPEN_STATUSES)
+    open_tickets = Ticket.objects.filter(open_only(), client=client)
     shown = list(
         open_tickets.select_related("requester", "assignee").order_by("queue_key", "id")[:LIMIT]
     )
@@ -53,6 +53,6 @@ def person_tickets(request: HttpRequest, person_pk: int) -> HttpResponse:
             "rows": _rows(recent),
             "total": tickets.count(),
             "last_30_days": tickets.filter(opened_at__gte=since).count(),
-            "open_count": tickets.filter(status__in=OPEN_STATUSES).count(),
+            "open_count": tickets.filter(open_only()).count(),
         },
     )

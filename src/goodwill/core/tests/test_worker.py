@@ -76,7 +76,12 @@ class Clock:
 def test_it_registers_the_desk_and_contract_jobs_by_dotted_path():
     from django.utils.module_loading import import_string
 
-    assert [job.name for job in JOBS] == ["recurring-tickets", "sla-sweep", "contract-renewals"]
+    assert [job.name for job in JOBS] == [
+        "recurring-tickets",
+        "sla-sweep",
+        "contract-renewals",
+        "planner-statistics",
+    ]
     for job in JOBS:
         assert callable(import_string(job.path))
     # core sits below the apps it runs jobs for: importing it must not import them.
@@ -179,3 +184,13 @@ def test_sigterm_stops_the_worker_after_the_current_job_with_exit_code_0(tmp_pat
     assert "sla-sweep: 0 SLA events recorded" in output
     assert "recurring-tickets: 0 maintenance tickets opened" in output
     assert output.rstrip().endswith("worker stopped (SIGTERM)")
+
+
+@pytest.mark.django_db
+def test_planner_statistics_are_refreshed_on_sqlite_only():
+    from django.db import connection
+
+    from goodwill.core.worker import refresh_planner_statistics
+
+    expected = 1 if connection.vendor == "sqlite" else 0
+    assert refresh_planner_statistics(T0) == expected
