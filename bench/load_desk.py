@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
+_LOGGED = re.compile(r"BENCH \d+ (\d+(?:\.\d+)?) ")
 HOST = "127.0.0.1"
 TARGET_P95_MS = 50.0
 
@@ -191,9 +192,12 @@ def run_http(data_dir: Path, all_pages: list[Page], n: int, warmup: int, seed: i
         "PORT": str(port),
         "HOST": HOST,
         "WEB_CONCURRENCY": "2",
+        # gunicorn logs each request's own duration (%(M)s, ms) for the server-side figures.
+        "GUNICORN_CMD_ARGS": "--access-logformat 'BENCH %(s)s %(M)s %(U)s'",
     }
     env.pop("DATABASE_URL", None)
-    log = open(data_dir / "bench-serve.log", "wb")  # noqa: SIM115 (closed below)
+    log_path = data_dir / "bench-serve.log"
+    log = open(log_path, "wb")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(  # noqa: S603 (our own command, fixed arguments)
         [str(ROOT / ".venv/bin/goodwill"), "serve"], env=env, stdout=log, stderr=log
     )
@@ -205,9 +209,12 @@ def run_http(data_dir: Path, all_pages: list[Page], n: int, warmup: int, seed: i
         print(f"\nHTTP: gunicorn with 2 workers on {HOST}:{port}, {n} sequential requests "
               f"per page after {warmup} to warm up")  # fmt: skip
         results = []
+        server_ms: list[list[float]] = []
         for page in all_pages:
             for _ in range(warmup):
                 browser.request("GET", page.paths(rng))
+            time.sleep(0.2)  # let the workers write the warm-up's log lines
+            offset = log_path.stat().st_size
             timing = Timing(page.name)
             for _ in range(n):
                 path = page.paths(rng)
@@ -217,12 +224,27 @@ def run_http(data_dir: Path, all_pages: list[Page], n: int, warmup: int, seed: i
                 timing.codes[status] += 1
                 timing.bytes += len(body)
             results.append(timing)
-        print(f"{'page':<34} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'KB':>6}  status")
-        for t in results:
+            time.sleep(0.2)
+            with open(log_path, "rb") as handle:
+                handle.seek(offset)
+                lines = handle.read().decode(errors="replace").splitlines()
+            server_ms.append(
+                [float(m.group(1)) for m in map(_LOGGED.match, lines) if m is not None]
+            )
+        print(f"{'page':<34} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'KB':>6}  "
+              f"{'server p50/p95':>14}  status")  # fmt: skip
+        for t, on_server in zip(results, server_ms, strict=True):
             flag = "" if t.quantile(0.95) <= TARGET_P95_MS else "  > target"
             codes = ", ".join(f"{code}×{count}" for code, count in sorted(t.codes.items()))
+            inside_timing = Timing(t.name, on_server)
+            inside = (
+                f"{statistics.median(on_server):6.0f} /{inside_timing.quantile(0.95):4.0f}"
+                if on_server
+                else f"{'?':>11}"
+            )
             print(f"{t.name:<34} {statistics.median(t.ms):7.1f} {t.quantile(0.95):7.1f} "
-                  f"{max(t.ms):7.1f} {t.bytes / len(t.ms) / 1024:6.0f}  {codes}{flag}")  # fmt: skip
+                  f"{max(t.ms):7.1f} {t.bytes / len(t.ms) / 1024:6.0f}  {inside:>14}  "
+                  f"{codes}{flag}")  # fmt: skip
     finally:
         server.terminate()
         try:
