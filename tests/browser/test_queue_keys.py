@@ -5,61 +5,18 @@ Headless Debian Chromium driven by Playwright, against pytest-django's live serv
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from goodwill.desk import services
 from goodwill.desk.models import Ticket
-from goodwill.testing.personas import PASSWORD
+from tests.browser.support import sign_in
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def page(monkeypatch) -> Iterator[object]:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.set_default_timeout(15_000)
-            yield context.new_page()
-        finally:
-            browser.close()
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-    assert "/login/" not in page.url
-
 
 def test_the_queue_works_from_the_keyboard_and_updates_in_place(live_server, cast, page):
-    expect = sync_api.expect
     printer = services.open_ticket(requester=cast.complainer, subject="Printer jams again")
     services.open_ticket(requester=cast.acme_user, subject="New laptop for the nurse")
     sign_in(page, live_server.url, "tess")

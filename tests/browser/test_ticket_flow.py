@@ -7,69 +7,18 @@ Playwright, against pytest-django's live server; a screenshot is left in test-ar
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from goodwill.testing.personas import PASSWORD
+from tests.browser.support import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's chromium is not installed (/usr/bin/chromium missing): "
-        "apt-get install chromium, as .ci/run does",
-        allow_module_level=True,
-    )
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def page(monkeypatch, settings, tmp_path) -> Iterator[object]:
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
-    # test itself would otherwise be refused as "called from an async context".
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.MEDIA_ROOT = tmp_path
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.set_default_timeout(15_000)
-            yield context.new_page()
-        finally:
-            browser.close()
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-    assert "/login/" not in page.url, "sign-in failed: still on the login page"
 
 
 def test_technician_replies_waiting_on_client_and_sees_status_and_clocks_change(
     live_server, cast, page
 ):
-    expect = sync_api.expect
     ticket = cast.ticket
     sign_in(page, live_server.url, "tess")
 
