@@ -54,7 +54,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "clients/import_upload.html", {"form": form}, status=200)
 
 
-def _load_own_upload(request: HttpRequest, token: str) -> importing.StoredUpload:
+def load_own_upload(request: HttpRequest, token: str) -> importing.StoredUpload:
+    """The stored upload behind `token`, if it is the requester's own; 404 otherwise."""
     try:
         stored = importing.load_upload(token)
     except importing.UploadNotFound as exc:
@@ -67,7 +68,7 @@ def _load_own_upload(request: HttpRequest, token: str) -> importing.StoredUpload
 @staff_required("import.run")
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
-    stored = _load_own_upload(request, token)
+    stored = load_own_upload(request, token)
     if request.method == "POST" and request.POST.get("action") == "discard":
         importing.delete_upload(token)
         messages.info(request, "Import discarded; nothing was written.")

@@ -227,10 +227,12 @@ class PreviewRow:
 
 
 @dataclass
-class ImportPreview:
+class TabularPreview:
+    """What an uploaded sheet would do, row by row; shared by every spreadsheet import."""
+
     filename: str
     columns: list[str]
-    rows: list[PreviewRow]
+    rows: list[Any]  # rows with `errors: list[RowError]`
     warnings: list[str]
 
     @property
@@ -248,6 +250,11 @@ class ImportPreview:
     @property
     def has_errors(self) -> bool:
         return any(row.errors for row in self.rows)
+
+
+@dataclass
+class ImportPreview(TabularPreview):
+    rows: list[PreviewRow]
 
     @property
     def clients_to_create(self) -> int:

@@ -30,6 +30,7 @@ from goodwill.clients.importing import (
     ImportFileError,
     ImportRejected,
     RowError,
+    TabularPreview,
     _chunks,
     _company_key,
     _read_csv,
@@ -207,27 +208,8 @@ class AssetRow:
 
 
 @dataclass
-class AssetPreview:
-    filename: str
-    columns: list[str]
+class AssetPreview(TabularPreview):
     rows: list[AssetRow]
-    warnings: list[str]
-
-    @property
-    def errors(self) -> list[RowError]:
-        return [e for row in self.rows for e in row.errors]
-
-    @property
-    def error_count(self) -> int:
-        return sum(len(row.errors) for row in self.rows)
-
-    @property
-    def error_rows(self) -> int:
-        return sum(1 for row in self.rows if row.errors)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(row.errors for row in self.rows)
 
     @property
     def to_create(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from goodwill.accounts.permissions import can, not_allowed, staff_required
 from goodwill.clients import importing
+from goodwill.clients.import_views import load_own_upload
 from goodwill.clients.models import Client
 from goodwill.desk import assets
 from goodwill.desk.forms_assets import AssetForm, AssetImportForm
@@ -113,16 +114,6 @@ def asset_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 # upload, which commits or discards on POST.
 
 
-def _load_own_upload(request: HttpRequest, token: str) -> importing.StoredUpload:
-    try:
-        stored = importing.load_upload(token)
-    except importing.UploadNotFound as exc:
-        raise Http404("This import has expired or was already done.") from exc
-    if stored.uploader_id != request.user.pk:
-        raise Http404("This import belongs to someone else.")
-    return stored
-
-
 @staff_required("assets.edit")
 @require_http_methods(["GET", "POST"])
 def asset_import(request: HttpRequest) -> HttpResponse:
@@ -144,7 +135,7 @@ def asset_import(request: HttpRequest) -> HttpResponse:
 
 
 def _import_preview(request: HttpRequest, token: str) -> HttpResponse:
-    stored = _load_own_upload(request, token)
+    stored = load_own_upload(request, token)
     if request.method == "POST" and request.POST.get("action") == "discard":
         importing.delete_upload(token)
         messages.info(request, "Import discarded; nothing was written.")
