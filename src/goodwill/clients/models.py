@@ -87,13 +87,8 @@ class StakeholderRole(models.TextChoices):
     COMPLAINER = "complainer", "The complainer"
 
 
-ROLE_TITLES = {
-    StakeholderRole.DECISION_MAKER: "Decision maker",
-    StakeholderRole.GATEKEEPER: "Gatekeeper",
-    StakeholderRole.BILLING: "Billing contact",
-    StakeholderRole.COMPLAINER: "Complainer",
-}
-
+# The roles that decide the renewal (the complainer is loud, not decisive).
+KEY_ROLES = (StakeholderRole.DECISION_MAKER, StakeholderRole.GATEKEEPER, StakeholderRole.BILLING)
 
 class Language(models.TextChoices):
     EN = "en", "English"

@@ -22,12 +22,6 @@ from goodwill.clients.models import (
     StakeholderRole,
 )
 
-KEY_ROLES = (
-    StakeholderRole.DECISION_MAKER,
-    StakeholderRole.GATEKEEPER,
-    StakeholderRole.BILLING,
-)
-
 
 @transaction.atomic
 def assign_role(

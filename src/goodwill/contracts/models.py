@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import holidays as holidays_lib
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -324,21 +323,3 @@ class Contract(TimeStamped):
         self.notice_deadline = self.renewal_date - dt.timedelta(days=self.notice_days)
         months = MONTHS_PER_CYCLE[BillingCycle(self.billing_cycle)]
         self.monthly_value = quantize(Decimal(self.fee) / months)
-
-    def current_status(self, today: dt.date | None = None) -> str:
-        from goodwill.contracts.status import contract_status
-
-        return contract_status(self, today)
-
-    def get_current_status_display(self) -> str:
-        return ContractStatus(self.current_status()).label
-
-    @property
-    def days_to_renewal(self) -> int:
-        from django.utils import timezone
-
-        return (self.renewal_date - timezone.localdate()).days
-
-    @property
-    def lead_days(self) -> int:
-        return settings.GOODWILL_RENEWAL_LEAD_DAYS

@@ -15,13 +15,12 @@ from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from goodwill.clients.models import Person, StakeholderRole
+from goodwill.clients.models import KEY_ROLES, Person
 from goodwill.clients.queries import client_overview
 from goodwill.contracts.models import Contract, ContractStatus
 from goodwill.contracts.status import LIVE_STATUSES, with_status
 
 QUIET_AFTER_DAYS = 60
-KEY_ROLES = (StakeholderRole.DECISION_MAKER, StakeholderRole.GATEKEEPER, StakeholderRole.BILLING)
 
 
 @dataclass

@@ -106,7 +106,6 @@ RESPONSE = {
     Priority.P3: (1200, 5 * 3600),
     Priority.P4: (3600, 20 * 3600),
 }
-KEY_ROLES = (StakeholderRole.DECISION_MAKER, StakeholderRole.GATEKEEPER, StakeholderRole.BILLING)
 ROLE_ORDER = sla.ROLE_ORDER
 TAGS = ("onsite", "warranty", "hardware order", "new starter", "security", "outage")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from goodwill.clients.models import PersonRole, StakeholderRole
+from goodwill.clients.models import KEY_ROLES, PersonRole, StakeholderRole
 from goodwill.contracts.models import SLATarget
 from goodwill.core import business_hours as bh
 from goodwill.desk.models import (
@@ -26,7 +26,6 @@ from goodwill.desk.models import (
     TicketStatus,
 )
 
-KEY_ROLES = (StakeholderRole.DECISION_MAKER, StakeholderRole.GATEKEEPER, StakeholderRole.BILLING)
 # Which role speaks for a person holding several, for the queue's weighting.
 ROLE_ORDER = (
     StakeholderRole.DECISION_MAKER,
