@@ -91,6 +91,35 @@ NOT_PAGES = {
 }
 
 
+# Views shared by "show" and "create" check the stricter capability inside for creating.
+STRICTER_INSIDE = {
+    "contracts:sla_policy_create": "sla.edit",
+    "contracts:calendar_create": "sla.edit",
+    "desk:asset_create": "assets.edit",
+}
+
+# Apps added after the desk list their pages in `goodwill/<app>/tests/pages.py` (PAGES, NOT_PAGES
+# and STRICTER_INSIDE there have the same meaning), so parallel work does not edit one file.
+PAGE_MODULES = ("mail", "happiness", "billing", "scheduling", "portal", "api")
+
+
+def _merge_app_pages() -> None:
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    for app in PAGE_MODULES:
+        name = f"goodwill.{app}.tests.pages"
+        if find_spec(f"goodwill.{app}") is None or find_spec(name) is None:
+            continue
+        module = import_module(name)
+        PAGES.update(getattr(module, "PAGES", {}))
+        NOT_PAGES.update(getattr(module, "NOT_PAGES", {}))
+        STRICTER_INSIDE.update(getattr(module, "STRICTER_INSIDE", {}))
+
+
+_merge_app_pages()
+
+
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_the_page_renders(name: str, as_owner, cast: Cast):
     build = PAGES[name]
@@ -119,12 +148,6 @@ def test_every_named_page_is_smoke_tested_or_explained():
 
 
 ROLES = ["as_owner", "as_manager", "as_tech", "as_bookkeeper"]
-# Views shared by "show" and "create" check the stricter capability inside for creating.
-STRICTER_INSIDE = {
-    "contracts:sla_policy_create": "sla.edit",
-    "contracts:calendar_create": "sla.edit",
-    "desk:asset_create": "assets.edit",
-}
 
 
 @pytest.mark.parametrize("who", ROLES)

@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "goodwill.clients",
     "goodwill.contracts",
     "goodwill.desk",
+    "goodwill.mail",
+    "goodwill.happiness",
+    "goodwill.billing",
+    "goodwill.scheduling",
     "goodwill.demo",
 ]
 

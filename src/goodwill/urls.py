@@ -22,6 +22,12 @@ urlpatterns = [
     path("clients/", include("goodwill.clients.urls")),
     path("contracts/", include("goodwill.contracts.urls")),
     path("tickets/", include("goodwill.desk.urls")),
+    path("mail/", include("goodwill.mail.urls")),
+    path("happiness/", include("goodwill.happiness.urls")),
+    path("billing/", include("goodwill.billing.urls")),
+    # Scheduling has staff pages under /calendar/ and the public booking page under /book/,
+    # both in its urls.py.
+    path("", include("goodwill.scheduling.urls")),
     path("admin/", admin.site.urls),
 ]
 

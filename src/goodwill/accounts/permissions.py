@@ -36,6 +36,23 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "tickets.work": frozenset({OWNER, AM, TECH}),
     "assets.edit": frozenset({OWNER, AM, TECH}),
     "staff.manage": frozenset({OWNER}),
+    # Mail (issue 4)
+    "mail.view": frozenset({OWNER, AM, TECH}),
+    "mail.manage": frozenset({OWNER, AM, TECH}),
+    "mail.settings": frozenset({OWNER}),
+    # Happiness (issue 5)
+    "happiness.view": EVERY_ROLE,
+    "happiness.act": frozenset({OWNER, AM}),
+    "surveys.edit": frozenset({OWNER}),
+    # Billing (issue 6)
+    "billing.view": frozenset({OWNER, AM, BOOK}),
+    "billing.edit": frozenset({OWNER, BOOK}),
+    "reports.view": frozenset({OWNER, AM, BOOK}),
+    # Scheduling (issue 7)
+    "calendar.view": EVERY_ROLE,
+    "bookings.work": frozenset({OWNER, AM, TECH}),
+    "scheduling.edit": frozenset({OWNER, AM}),
+    "prospects.edit": frozenset({OWNER, AM}),
 }
 
 CAPABILITY_LABELS = {
@@ -52,6 +69,19 @@ CAPABILITY_LABELS = {
     "tickets.work": "Work tickets: reply, change, assign, log time, schedule recurring work",
     "assets.edit": "Add, edit and import devices",
     "staff.manage": "Manage the team and their roles",
+    "mail.view": "See the mail quarantine, triage list and outbox",
+    "mail.manage": "Retry or discard quarantined mail and failed outbound mail",
+    "mail.settings": "Set up mailboxes and the inbound webhook",
+    "happiness.view": "See happiness, client health, the radar and next actions",
+    "happiness.act": "Confirm or dismiss complainers, act on next actions",
+    "surveys.edit": "Change survey settings",
+    "billing.view": "See invoices, payments and balances",
+    "billing.edit": "Issue invoices, record payments, credit notes and reminders",
+    "reports.view": "See revenue reports",
+    "calendar.view": "See the team calendar and bookings",
+    "bookings.work": "Book visits and reviews, record how meetings went",
+    "scheduling.edit": "Change appointment types and staff hours",
+    "prospects.edit": "Work the prospect pipeline and convert prospects",
 }
 
 

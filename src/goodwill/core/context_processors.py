@@ -14,10 +14,13 @@ MAIN_NAV = [
     ("Dashboard", "dashboard", "speedometer2"),
     ("Clients", "clients:list", "buildings"),
     ("Tickets", "desk:queue", "inbox"),
+    ("Happiness", "happiness:index", "heart-pulse"),
     ("Contracts", "contracts:list", "file-earmark-text"),
     ("Invoices", "billing:invoices", "receipt"),
     ("Calendar", "scheduling:calendar", "calendar3"),
-    ("Reports", "reports:index", "bar-chart"),
+    ("Prospects", "scheduling:prospects", "funnel"),
+    ("Mail", "mail:index", "envelope"),
+    ("Reports", "billing:revenue", "bar-chart"),
 ]
 
 

@@ -64,6 +64,7 @@ JOBS: tuple[Job, ...] = (
         "contracts renewed",
         takes_date=True,
     ),
+    Job("outbox", "goodwill.core.outbox.deliver_due", MINUTE, "e-mails sent"),
     Job("planner-statistics", "goodwill.core.worker.refresh_planner_statistics", DAY, "databases"),
 )
 

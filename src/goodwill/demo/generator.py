@@ -131,6 +131,7 @@ class DemoResult:
     logins_path: Path | None = None
     elapsed: float = 0.0
     desk: DeskResult = field(default_factory=DeskResult)
+    extensions: list[str] = field(default_factory=list)  # one summary line per extension
 
     @property
     def rows(self) -> int:
@@ -729,9 +730,41 @@ def _bulk(model: type[models.Model], objs: Sequence[Any], bar: tqdm) -> None:
         bar.update(len(batch))
 
 
+# --- Extensions ----------------------------------------------------------------------------------
+# Apps built after the desk seed their own demo data in `goodwill/<app>/demo.py`:
+#   seed(context: DemoContext) -> str   adds the app's data; returns one summary line
+#   delete() -> None                    removes it (called by --reset before the clients go)
+# They run in this order, after the portfolio and the tickets exist.
+DEMO_EXTENSIONS = (
+    "goodwill.mail.demo",
+    "goodwill.billing.demo",
+    "goodwill.scheduling.demo",
+    "goodwill.happiness.demo",
+)
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    now: dt.datetime
+    today: dt.date
+    seed: int
+    staff: dict[str, User]  # by username
+    progress: bool = False
+    stderr: IO[str] | None = None
+
+
+def _extensions() -> list[Any]:
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    return [import_module(name) for name in DEMO_EXTENSIONS if find_spec(name) is not None]
+
+
 def delete_demo_data() -> None:
     """Remove the Goodwill data the demo creates: clients (with everything under them), SLA
     policies, calendars, and the demo staff accounts. Other user accounts are left alone."""
+    for extension in reversed(_extensions()):
+        extension.delete()
     _delete_desk()
     Contract.objects.all().delete()
     PersonRole.objects.all().delete()
@@ -830,6 +863,12 @@ def _generate(options: DemoOptions, stderr: IO[str] | None = None) -> DemoResult
             stderr=stderr,
         )
 
+        context = DemoContext(
+            now=now, today=today, seed=options.seed, staff=staff,
+            progress=options.progress, stderr=stderr,
+        )
+        result.extensions = [extension.seed(context) for extension in _extensions()]
+
         result.clients, result.sites = len(plan.clients), len(plan.sites)
         result.people, result.roles = len(plan.people), len(plan.roles)
         result.contracts = len(plan.contracts)
@@ -889,5 +928,6 @@ def summary_text(result: DemoResult) -> str:
         f"{result.people} people, {result.roles} stakeholder roles ({roles}), "
         f"{result.contracts} contracts ({statuses}), {len(result.staff)} staff users.\n"
         f"{describe(result.desk)}\n"
-        f"Done in {result.elapsed:.1f} s."
+        + "".join(f"{line}\n" for line in result.extensions if line)
+        + f"Done in {result.elapsed:.1f} s."
     )

@@ -49,3 +49,24 @@ def as_bookkeeper(cast: Cast) -> HttpClient:
 def login():
     """Log any user in: `login(user)` returns a test client with a session."""
     return _login
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback that Django's SMTP backend sends to.
+
+    `smtp_server.inbox.messages` are the parsed messages it received;
+    `smtp_server.inbox.refuse_with = "451 4.3.0 Try later"` makes it refuse."""
+    from goodwill.testing.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,56 @@
+"""The one entry point other apps use to report what happened to a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+
+def record_signal(
+    *,
+    kind: str,
+    value: float,
+    occurred_at: dt.datetime,
+    person: Any = None,
+    client: Any = None,
+    source: str = "",
+    key: str | None = None,
+    note: str = "",
+    details: dict[str, Any] | None = None,
+):
+    """Record one signal; with a `key` already recorded, returns the existing one unchanged.
+
+    Give `person` (its client is used) or `client` for a signal about a whole client.
+    `value` is clamped to -1 … +1.
+    """
+    from goodwill.happiness.models import Signal, SignalKind
+
+    if kind not in SignalKind.values:
+        raise ValueError(f"Unknown signal kind {kind!r}")
+    if person is None and client is None:
+        raise ValueError("A signal needs a person or a client")
+    if key:
+        existing = Signal.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+    signal = Signal(
+        client_id=client.pk if client is not None else person.client_id,
+        person=person,
+        kind=kind,
+        value=max(-1.0, min(1.0, float(value))),
+        occurred_at=occurred_at,
+        source=source[:100],
+        key=key or None,
+        note=note[:300],
+        details=details or {},
+    )
+    try:
+        with transaction.atomic():
+            signal.save()
+    except IntegrityError:
+        if key:
+            return Signal.objects.get(key=key)
+        raise
+    return signal
