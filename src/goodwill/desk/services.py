@@ -24,7 +24,7 @@ from goodwill.clients.models import Client, Person, Site
 from goodwill.contracts.models import Contract
 from goodwill.contracts.status import LIVE_STATUSES, with_status
 from goodwill.core.choices import Priority
-from goodwill.desk import sla
+from goodwill.desk import events, sla
 from goodwill.desk.models import (
     DONE_STATUSES,
     NUMBER_OFFSET,
@@ -64,7 +64,7 @@ def _event(
     at: dt.datetime | None = None,
     **data: Any,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         actor_user=by_user,
@@ -72,6 +72,8 @@ def _event(
         data=data,
         created_at=_now(at),
     )
+    events.publish(event)
+    return event
 
 
 def _touch(ticket: Ticket, at: dt.datetime | None) -> None:
@@ -144,6 +146,16 @@ def open_ticket(
     # Human references follow the primary key: unique and stable without a sequence table.
     Ticket.objects.filter(pk=ticket.pk).update(number=ticket.pk + NUMBER_OFFSET)
     ticket.number = ticket.pk + NUMBER_OFFSET
+    first = None
+    if body.strip():
+        first = Message.objects.create(
+            ticket=ticket,
+            author_user=by_user if channel == Channel.STAFF and by_user else None,
+            author_person=requester if not (channel == Channel.STAFF and by_user) else None,
+            body=body,
+            channel=channel,
+            created_at=at,
+        )
     _event(
         ticket,
         EventKind.OPENED,
@@ -153,16 +165,8 @@ def open_ticket(
         status=TicketStatus.NEW,
         priority=priority,
         channel=channel,
+        message=first.pk if first else None,
     )
-    if body.strip():
-        Message.objects.create(
-            ticket=ticket,
-            author_user=by_user if channel == Channel.STAFF and by_user else None,
-            author_person=requester if not (channel == Channel.STAFF and by_user) else None,
-            body=body,
-            channel=channel,
-            created_at=at,
-        )
     if tags:
         _set_tags(ticket, tags)
     sla.refresh(ticket)
@@ -460,12 +464,14 @@ def sweep_sla(now: dt.datetime | None = None) -> int:
             if due is None or due > soon:
                 continue
             kind = EventKind.SLA_BREACHED if due <= now else EventKind.SLA_DUE_SOON
-            _, created = TicketEvent.objects.get_or_create(
+            event, created = TicketEvent.objects.get_or_create(
                 ticket=ticket,
                 kind=kind,
                 once_key=clock,
                 defaults={"created_at": now, "data": {"clock": clock, "due": due.isoformat()}},
             )
+            if created:
+                events.publish(event)
             recorded += created
             if kind == EventKind.SLA_BREACHED and not ticket.sla_breached:
                 Ticket.objects.filter(pk=ticket.pk).update(sla_breached=True)
