@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "goodwill.happiness",
     "goodwill.billing",
     "goodwill.scheduling",
+    "goodwill.portal",
+    "goodwill.api",
     "goodwill.demo",
 ]
 

@@ -28,6 +28,8 @@ urlpatterns = [
     # Scheduling has staff pages under /calendar/ and the public booking page under /book/,
     # both in its urls.py.
     path("", include("goodwill.scheduling.urls")),
+    path("portal/", include("goodwill.portal.urls")),
+    path("api/v1/", include("goodwill.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

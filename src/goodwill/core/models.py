@@ -34,6 +34,8 @@ class OutboundMessage(models.Model):
     message_id = models.CharField(max_length=255, unique=True)
     from_email = models.CharField(max_length=300)
     to = models.JSONField(default=list)
+    # The first recipient's bare address, lower-cased: for per-address budgets and lookups.
+    recipient = models.CharField(max_length=320, db_index=True, blank=True)
     cc = models.JSONField(default=list, blank=True)
     reply_to = models.CharField(max_length=300, blank=True)
     subject = models.CharField(max_length=300)

@@ -124,13 +124,15 @@ def enqueue(
         _one_line(name, "header name")
         _one_line(str(value), f"{name} header")
     now = now or timezone.now()
+    recipients = _addresses(to, "recipients")
     row = OutboundMessage(
         kind=kind,
         context=context[:100],
         dedupe_key=dedupe_key or None,
         message_id=message_id or new_message_id(),
         from_email=_addresses([from_email or settings.DEFAULT_FROM_EMAIL], "sender")[0],
-        to=_addresses(to, "recipients"),
+        to=recipients,
+        recipient=parseaddr(recipients[0])[1].lower(),
         cc=_addresses(cc, "copies"),
         reply_to=_addresses([reply_to], "reply address")[0] if reply_to else "",
         subject=_one_line(subject, "subject")[:300],

@@ -737,9 +737,11 @@ def _bulk(model: type[models.Model], objs: Sequence[Any], bar: tqdm) -> None:
 # They run in this order, after the portfolio and the tickets exist.
 DEMO_EXTENSIONS = (
     "goodwill.mail.demo",
+    "goodwill.mail.demo_outbox",
     "goodwill.billing.demo",
     "goodwill.scheduling.demo",
     "goodwill.happiness.demo",
+    "goodwill.portal.demo",
 )
 
 
