@@ -41,6 +41,10 @@ def main() -> None:
     )
     parser.add_argument("--keep", type=Path, help="Build the database here and keep it.")
     parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+    parser.add_argument(
+        "--desk-only", action="store_true",
+        help="Leave out the other apps' demo data (mail, billing, scheduling, happiness).",
+    )
     args = parser.parse_args()
 
     if args.keep is not None:
@@ -70,7 +74,7 @@ def main() -> None:
 
         options = DemoOptions(
             clients=args.clients, people=args.people, tickets=args.tickets, seed=args.seed,
-            workers=args.workers, progress=not args.quiet,
+            workers=args.workers, progress=not args.quiet, extras=not args.desk_only,
         )  # fmt: skip
         cpu = time.process_time()
         started = time.perf_counter()

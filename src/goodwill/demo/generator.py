@@ -89,6 +89,7 @@ class DemoOptions:
     # The moment ticket times are relative to: now, or noon on `today` when that is given.
     now: dt.datetime | None = None
     workers: int | None = None  # processes planning tickets; None: by size and cores
+    extras: bool = True  # the other apps' demo data (mail, billing, scheduling, happiness…)
 
     @property
     def people_total(self) -> int:
@@ -869,7 +870,8 @@ def _generate(options: DemoOptions, stderr: IO[str] | None = None) -> DemoResult
             now=now, today=today, seed=options.seed, staff=staff,
             progress=options.progress, stderr=stderr,
         )
-        result.extensions = [extension.seed(context) for extension in _extensions()]
+        if options.extras:
+            result.extensions = [extension.seed(context) for extension in _extensions()]
 
         result.clients, result.sites = len(plan.clients), len(plan.sites)
         result.people, result.roles = len(plan.people), len(plan.roles)

@@ -50,6 +50,11 @@ class Command(BaseCommand):
             help="Delete existing clients, contracts, SLA policies and demo staff first.",
         )
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--desk-only", action="store_true",
+            help="Only the portfolio and the service desk, without mail, billing, scheduling "
+            "and happiness data (for the desk benchmarks).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         clients = options["clients"]
@@ -66,6 +71,7 @@ class Command(BaseCommand):
             seed=seed,
             reset=bool(options["reset"]),
             progress=not options["quiet"] and sys.stderr.isatty(),
+            extras=not options["desk_only"],
         )
         try:
             result = generate(demo, stderr=sys.stderr)
