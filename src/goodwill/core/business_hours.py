@@ -21,7 +21,7 @@ import heapq
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
@@ -338,6 +338,20 @@ def _minutes(value: dt.time) -> int:
     return value.hour * 60 + value.minute
 
 
+@lru_cache(maxsize=64)
+def public_holidays(country: str, subdivision: str = "") -> Any:
+    """The public holidays of a country (and region), shared by every calendar in it.
+
+    Kept for the life of the process: they depend only on the country, the region and the
+    `holidays` package, never on anything staff edit, and building them (the package computes
+    each year on first use) was most of an SLA refresh's cost. Hours and closures, which staff
+    do edit, are read fresh every time.
+    """
+    import holidays as holidays_lib
+
+    return holidays_lib.country_holidays(country, subdiv=subdivision or None)
+
+
 def spec_for_calendar(calendar: BusinessCalendar) -> BusinessCalendarSpec:
     """Build the spec from a BusinessCalendar, reading its hours and closures once.
 
@@ -345,18 +359,12 @@ def spec_for_calendar(calendar: BusinessCalendar) -> BusinessCalendarSpec:
     holidays (with observed substitute days) come from the `holidays` package for the
     calendar's country and subdivision; it fills in years lazily as dates are tested.
     """
-    import holidays as holidays_lib
-
     weekly: dict[int, list[Span]] = {}
     for row in calendar.hours.all():
         closes = _minutes(row.closes) or MINUTES_PER_DAY
         weekly.setdefault(row.weekday, []).append((_minutes(row.opens), closes))
     closures = tuple(calendar.closures.values_list("start_date", "end_date"))
-    public = (
-        holidays_lib.country_holidays(calendar.country, subdiv=calendar.subdivision or None)
-        if calendar.country
-        else None
-    )
+    public = public_holidays(calendar.country, calendar.subdivision) if calendar.country else None
 
     def is_day_off(day: dt.date) -> bool:
         if public is not None and day in public:
