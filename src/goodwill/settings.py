@@ -232,6 +232,89 @@ GOODWILL_MAX_ATTACHMENT_BYTES = env_int("GOODWILL_MAX_ATTACHMENT_BYTES", 10 * 10
 # A contract counts as "renewal due" from this many days before its notice deadline.
 GOODWILL_RENEWAL_LEAD_DAYS = env_int("GOODWILL_RENEWAL_LEAD_DAYS", 30)
 
+# --- Mail out, IMAP and webhook (issue 4) ------------------------------------------------------
+# Where clients write: the Reply-To of every notification (routes back by Message-ID and subject).
+GOODWILL_SUPPORT_ADDRESS = env_str("GOODWILL_SUPPORT_ADDRESS", DEFAULT_FROM_EMAIL)
+# Automatic mail (acknowledgements, status changes) per address, at most this many per window.
+GOODWILL_AUTOREPLY_PER_10_MINUTES = env_int("GOODWILL_AUTOREPLY_PER_10_MINUTES", 3)
+GOODWILL_AUTOREPLY_PER_HOUR = env_int("GOODWILL_AUTOREPLY_PER_HOUR", 10)
+# Tell the assigned technician when the client replies (they can answer from their mail program).
+GOODWILL_NOTIFY_ASSIGNEE = env_bool("GOODWILL_NOTIFY_ASSIGNEE", True)
+# Inbound webhook: no secret, no webhook (404). Bodies above the limit are refused.
+GOODWILL_MAIL_WEBHOOK_SECRET = env_str("GOODWILL_MAIL_WEBHOOK_SECRET")
+GOODWILL_MAIL_WEBHOOK_MAX_BYTES = env_int("GOODWILL_MAIL_WEBHOOK_MAX_BYTES", 25 * 1024 * 1024)
+# IMAP: after the commit, flag fetched messages \Seen, or move them to this folder when set.
+GOODWILL_IMAP_PROCESSED_FOLDER = env_str("GOODWILL_IMAP_PROCESSED_FOLDER")
+GOODWILL_IMAP_BATCH = env_int("GOODWILL_IMAP_BATCH", 50)
+
+# --- Billing (issue 6) --------------------------------------------------------------------------
+# Who the invoices come from: printed on every invoice PDF and statement.
+GOODWILL_BILLING_LEGAL_NAME = env_str("GOODWILL_BILLING_LEGAL_NAME", GOODWILL_PROVIDER_NAME)
+GOODWILL_BILLING_ADDRESS = env_str("GOODWILL_BILLING_ADDRESS", "")  # lines separated by "|"
+GOODWILL_BILLING_VAT_NUMBER = env_str("GOODWILL_BILLING_VAT_NUMBER", "")
+GOODWILL_BILLING_LOGO = env_str("GOODWILL_BILLING_LOGO", "")  # path to a PNG or JPEG
+GOODWILL_BILLING_BANK_DETAILS = env_str("GOODWILL_BILLING_BANK_DETAILS", "")  # "|" for lines
+GOODWILL_BILLING_EMAIL = env_str("GOODWILL_BILLING_EMAIL", "")  # Reply-To of invoice e-mails
+# Defaults for a client's billing profile (each client can override them).
+GOODWILL_BILLING_TAX_RATE = env_str("GOODWILL_BILLING_TAX_RATE", "20.00")  # percent
+GOODWILL_BILLING_PAYMENT_TERMS_DAYS = env_int("GOODWILL_BILLING_PAYMENT_TERMS_DAYS", 30)
+GOODWILL_BILLING_HOURLY_RATE = env_str("GOODWILL_BILLING_HOURLY_RATE", "85.00")  # overage
+# Chasing: e-mail reminders this many days after the due date, then a call task for the AM.
+GOODWILL_BILLING_REMINDER_DAYS = [
+    int(day) for day in env_list("GOODWILL_BILLING_REMINDER_DAYS", ["7", "21"])
+]
+GOODWILL_BILLING_CALL_DAYS = env_int("GOODWILL_BILLING_CALL_DAYS", 30)
+# Catch-up after downtime: drafts for at most this many missed periods per contract, never sent
+# automatically; only the current period is auto-issued.
+GOODWILL_BILLING_CATCH_UP_PERIODS = env_int("GOODWILL_BILLING_CATCH_UP_PERIODS", 12)
+# Overage is invoiced this many days after a period ends, so late time entries are counted.
+GOODWILL_BILLING_OVERAGE_GRACE_DAYS = env_int("GOODWILL_BILLING_OVERAGE_GRACE_DAYS", 5)
+
+# --- Client portal and REST API (issue 8) -------------------------------------------------------
+# The portal wears the provider's colours: name (defaults to GOODWILL_PROVIDER_NAME), logo URL
+# and the main colour as #rrggbb.
+GOODWILL_PORTAL_NAME = env_str("GOODWILL_PORTAL_NAME")
+GOODWILL_PORTAL_LOGO_URL = env_str("GOODWILL_PORTAL_LOGO_URL")
+GOODWILL_PORTAL_COLOUR = env_str("GOODWILL_PORTAL_COLOUR", "#1f6f8b")
+# Links in portal e-mails (invitations, sign-in links) start with this.
+GOODWILL_PORTAL_BASE_URL = env_str("GOODWILL_PORTAL_BASE_URL", "http://127.0.0.1:8000")
+GOODWILL_API_PAGE_SIZE = env_int("GOODWILL_API_PAGE_SIZE", 50)
+# Webhook targets on private, loopback or link-local addresses are refused unless this is on.
+GOODWILL_WEBHOOK_ALLOW_PRIVATE = env_bool("GOODWILL_WEBHOOK_ALLOW_PRIVATE", False)
+GOODWILL_WEBHOOK_TIMEOUT = env_int("GOODWILL_WEBHOOK_TIMEOUT", 10)
+
+# --- Happiness engine (issue 5) -----------------------------------------------------------------
+# How much each stakeholder's happiness counts in their client's health ("others" is everyone
+# else at the client taken together).
+GOODWILL_HAPPINESS_ROLE_WEIGHTS = {
+    "decision_maker": env_int("GOODWILL_HAPPINESS_WEIGHT_BOSS", 5),
+    "gatekeeper": env_int("GOODWILL_HAPPINESS_WEIGHT_PA", 3),
+    "billing": env_int("GOODWILL_HAPPINESS_WEIGHT_FD", 2),
+    "complainer": env_int("GOODWILL_HAPPINESS_WEIGHT_COMPLAINER", 1),
+    "others": env_int("GOODWILL_HAPPINESS_WEIGHT_OTHERS", 2),
+}
+# Default touch cadence in days (editable on the playbook page once saved there).
+GOODWILL_HAPPINESS_CADENCE_DAYS = {
+    "decision_maker": env_int("GOODWILL_HAPPINESS_CADENCE_BOSS", 90),
+    "gatekeeper": env_int("GOODWILL_HAPPINESS_CADENCE_PA", 30),
+}
+# Surveys: CSAT scale (5 or 10), at most one CSAT per person every N days, and the boss's
+# relationship survey every N days (quarterly).
+GOODWILL_HAPPINESS_CSAT_SCALE = env_int("GOODWILL_HAPPINESS_CSAT_SCALE", 5)
+GOODWILL_HAPPINESS_CSAT_EVERY_DAYS = env_int("GOODWILL_HAPPINESS_CSAT_EVERY_DAYS", 7)
+GOODWILL_HAPPINESS_NPS_EVERY_DAYS = env_int("GOODWILL_HAPPINESS_NPS_EVERY_DAYS", 91)
+# Links in survey and digest e-mails start with this.
+GOODWILL_HAPPINESS_BASE_URL = env_str("GOODWILL_HAPPINESS_BASE_URL", GOODWILL_PORTAL_BASE_URL)
+
+# --- Scheduling and the public booking page (issue 7) ---------------------------------------
+# Links in booking e-mails sent outside a request start with this.
+GOODWILL_BOOKING_BASE_URL = env_str("GOODWILL_BOOKING_BASE_URL", "http://127.0.0.1:8000")
+# Offered start times are this many minutes apart (never more than the meeting's length).
+GOODWILL_BOOKING_STEP_MINUTES = env_int("GOODWILL_BOOKING_STEP_MINUTES", 30)
+# Per visitor IP address: bookings per hour, and slot-page views per minute (then a 429 page).
+GOODWILL_BOOKING_MAX_PER_HOUR = env_int("GOODWILL_BOOKING_MAX_PER_HOUR", 5)
+GOODWILL_BOOKING_MAX_VIEWS_PER_MINUTE = env_int("GOODWILL_BOOKING_MAX_VIEWS_PER_MINUTE", 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
