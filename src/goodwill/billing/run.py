@@ -1,0 +1,135 @@
+"""The invoice run: recurring fees in advance, overage hours in arrears (the "invoicing" job).
+
+Idempotent by construction: each invoice carries the key (contract, period_start, kind), unique
+in the database, so running twice, or two workers at once, gives one invoice per contract and
+period; the loser's insert raises IntegrityError and is counted as already done.
+
+Catch-up policy (after downtime, or the first run on an existing book): a draft for each missed
+period, up to GOODWILL_BILLING_CATCH_UP_PERIODS back, each a separate draft for staff to review.
+Only the CURRENT period's recurring invoice is issued automatically, and only for clients whose
+billing profile says auto-issue; missed periods are never sent in a burst.
+
+Periods are desk.hours' periods (from the contract start, stepping by its billing cycle), so the
+overage invoice covers exactly the hours the contract page shows for that period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import timezone
+
+from goodwill.billing import services
+from goodwill.billing.models import Invoice, InvoiceKind
+from goodwill.contracts.models import Contract
+from goodwill.contracts.status import live_contracts
+from goodwill.desk.hours import Period, hours_for, period_at, period_index
+
+logger = logging.getLogger("goodwill.billing")
+
+
+def _hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def recurring_periods_due(contract: Contract, today: dt.date) -> list[Period]:
+    """Periods billed in advance: every period that has started, within the catch-up window."""
+    if today < contract.start_date:
+        return []
+    current = period_index(contract, today)
+    first = max(0, current - settings.GOODWILL_BILLING_CATCH_UP_PERIODS + 1)
+    return [period_at(contract, i) for i in range(first, current + 1)]
+
+
+def overage_periods_due(contract: Contract, today: dt.date) -> list[Period]:
+    """Periods billed in arrears: ended at least the grace days ago, within the window."""
+    if today < contract.start_date:
+        return []
+    grace = dt.timedelta(days=settings.GOODWILL_BILLING_OVERAGE_GRACE_DAYS)
+    current = period_index(contract, today)
+    first = max(0, current - settings.GOODWILL_BILLING_CATCH_UP_PERIODS)
+    periods = [period_at(contract, i) for i in range(first, current + 1)]
+    return [p for p in periods if p.end + grace < today]
+
+
+def _create(contract: Contract, period: Period, kind: str, lines) -> Invoice | None:
+    try:
+        return services.create_draft(
+            client=contract.client,
+            contract=contract,
+            kind=kind,
+            lines=lines,
+            period_start=period.start,
+            period_end=period.end,
+        )
+    except IntegrityError:
+        return None  # another run created it first: one invoice per contract and period
+
+
+def run_invoicing(today: dt.date | None = None) -> int:
+    """Create the drafts that have fallen due; auto-issue the current period where asked.
+    Returns how many drafts it created."""
+    today = today or timezone.localdate()
+    contracts = list(live_contracts(today).select_related("client"))
+    existing = set(
+        Invoice.objects.filter(
+            contract__in=[c.pk for c in contracts],
+            kind__in=(InvoiceKind.RECURRING, InvoiceKind.OVERAGE),
+        ).values_list("contract_id", "period_start", "kind")
+    )
+    created = 0
+    for contract in contracts:
+        profile = services.profile_for(contract.client)
+        recurring = recurring_periods_due(contract, today)
+        for period in recurring:
+            if (contract.pk, period.start, InvoiceKind.RECURRING) in existing:
+                continue
+            line = services.LineInput(
+                f"{contract.name}, {period.label}", Decimal("1"), contract.fee, profile.tax_rate
+            )
+            invoice = _create(contract, period, InvoiceKind.RECURRING, [line])
+            if invoice is None:
+                continue
+            created += 1
+            if profile.auto_issue and period == recurring[-1]:
+                services.issue(invoice)
+        created += _overage(contract, profile, today, existing)
+    if created:
+        logger.info("invoicing: %s drafts created", created)
+    return created
+
+
+def _overage(contract: Contract, profile, today: dt.date, existing: set) -> int:
+    periods = [
+        p
+        for p in overage_periods_due(contract, today)
+        if (contract.pk, p.start, InvoiceKind.OVERAGE) not in existing
+    ]
+    created = 0
+    for hours in hours_for(contract, periods):
+        lines = []
+        if hours.overage_minutes:
+            lines.append(
+                services.LineInput(
+                    f"Support beyond the {hours.included_text} included, {hours.period.label}",
+                    _hours(hours.overage_minutes),
+                    profile.hourly_rate,
+                    profile.tax_rate,
+                )
+            )
+        if hours.billable_minutes:
+            lines.append(
+                services.LineInput(
+                    f"Billable work outside the contract, {hours.period.label}",
+                    _hours(hours.billable_minutes),
+                    profile.hourly_rate,
+                    profile.tax_rate,
+                )
+            )
+        if lines and _create(contract, hours.period, InvoiceKind.OVERAGE, lines):
+            created += 1
+    return created
