@@ -1,0 +1,545 @@
+"""Notifications: what the people of a ticket receive by e-mail when something happens to it.
+
+Connected to `desk.events.ticket_event` (MailConfig.ready). Every message goes through the outbox
+in the action's transaction, so a rolled-back reply never sends mail and an SMTP outage only
+delays it.
+
+- OPENED by a person (e-mail, portal, API): an acknowledgement, `Auto-Submitted: auto-replied`.
+- REPLIED (a staff member's public reply; internal notes never): the reply itself, written by a
+  human, so `Auto-Submitted: no` and outside the automatic-reply budget.
+- STATUS to waiting or resolved: a short automatic notice. When the same action also sent a
+  reply ("reply and resolve"), the notice is folded into that reply instead of a second mail.
+- CLIENT_REPLIED / OPENED with an assignee: the technician gets the client's words; they can
+  answer from their own mail program (intake turns a staff address's mail into a staff reply).
+
+Each message gets a Message-ID registered in ThreadRef and In-Reply-To/References pointing at the
+client's last message, a `[GW-10432]` subject and Reply-To the support address: a reply threads
+back to the ticket by Message-ID first, then by the subject reference.
+
+Loops (RFC 3834): no automatic mail in answer to automatic mail (`current_inbound().automatic`),
+none to an address that bounced (Undeliverable), and at most GOODWILL_AUTOREPLY_PER_10_MINUTES /
+GOODWILL_AUTOREPLY_PER_HOUR automatic messages per address; over budget, skip and log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from email.utils import formataddr, getaddresses, parseaddr
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from goodwill.core import outbox
+from goodwill.core.models import OutboundMessage, OutboundStatus
+from goodwill.mail.context import current_inbound
+
+logger = logging.getLogger("goodwill.mail.notify")
+
+KIND_RECEIVED = "ticket.received"
+KIND_REPLY = "ticket.reply"
+KIND_STATUS = "ticket.status"
+KIND_STAFF = "staff.ticket"
+# Automatic mail to clients: counted against the per-address budget. (Staff replies are written
+# by a person; staff notifications go to our own people.)
+BUDGETED_KINDS = (KIND_RECEIVED, KIND_STATUS)
+NOTIFIED_STATUSES = ("waiting_client", "waiting_third_party", "resolved")
+# A status change this soon after a staff reply is folded into the reply's mail.
+FOLD_WINDOW = dt.timedelta(minutes=2)
+MAX_CC = 10
+MAX_REFERENCES = 10
+
+_muted: ContextVar[bool] = ContextVar("goodwill_notify_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """No notifications inside (bulk imports, the demo's history)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+# --- Header hygiene ---------------------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+_MESSAGE_ID = re.compile(r"^[^\s<>\"]+@[^\s<>\"]+$")
+
+
+def clean_line(value: str, limit: int = 200) -> str:
+    """One safe header line from text a client typed: line breaks and other control characters
+    become spaces (a CR/LF in a subject or a name can never start a new header)."""
+    chars = (" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value or "")
+    line = _SPACE.sub(" ", "".join(chars)).strip()
+    return line[:limit].rstrip()
+
+
+def bare_id(message_id: str) -> str:
+    return message_id.strip().strip("<>").strip()
+
+
+def _bracketed(message_id: str) -> str | None:
+    value = bare_id(clean_line(message_id, 250))
+    return f"<{value}>" if _MESSAGE_ID.match(value) else None
+
+
+def support_address() -> str:
+    name, address = parseaddr(clean_line(settings.GOODWILL_SUPPORT_ADDRESS, 300))
+    if "@" not in address:
+        name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((clean_line(name or settings.GOODWILL_PROVIDER_NAME, 100), address))
+
+
+def _own_addresses() -> set[str]:
+    from goodwill.mail.models import Mailbox
+
+    own = {parseaddr(a)[1].lower() for a in (support_address(), settings.DEFAULT_FROM_EMAIL)}
+    mailboxes = Mailbox.objects.exclude(address="").values_list("address", flat=True)
+    own.update(a.lower() for a in mailboxes)
+    return own
+
+
+def _address_of(person_or_user, name: str) -> str | None:
+    email = (person_or_user.email or "").strip()
+    if "@" not in email or clean_line(email, 320) != email:
+        return None
+    return formataddr((clean_line(name, 100), email))
+
+
+# --- Dates in the reader's zone and language --------------------------------------------------
+
+
+def locale_for(language: str, country: str = "") -> Locale:
+    for tag in (f"{language}_{country}", language, "en"):
+        try:
+            return Locale.parse(tag)
+        except (UnknownLocaleError, ValueError):
+            continue
+    return Locale.parse("en")
+
+
+def format_moment(when: dt.datetime, time_zone: str, locale: Locale) -> str:
+    try:
+        zone = ZoneInfo(time_zone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo(settings.TIME_ZONE)
+    local = when.astimezone(zone)
+    day = format_date(local.date(), "full", locale=locale)
+    return f"{day}, {format_time(local, 'short', locale=locale)} ({local.tzname()})"
+
+
+# --- Who, and what it answers ----------------------------------------------------------------
+
+
+def _staff_emails() -> set[str]:
+    from goodwill.accounts.models import User
+
+    return {e.lower() for e in User.objects.exclude(email="").values_list("email", flat=True)}
+
+
+def cc_people(ticket, extra_inbound_id: int | None = None) -> list:
+    """People of the ticket's client who were addressed (To/Cc) on the mail of this ticket.
+
+    Only people of the same client: ticket content never goes to an outside address someone
+    happened to copy."""
+    from goodwill.clients.models import Person
+    from goodwill.mail.models import InboundMail
+
+    mails = InboundMail.objects.filter(ticket=ticket)
+    if extra_inbound_id:
+        mails = mails | InboundMail.objects.filter(pk=extra_inbound_id)
+    addresses: set[str] = set()
+    for raw_path in mails.order_by("-received_at").values_list("raw_path", flat=True)[:20]:
+        try:
+            with default_storage.open(raw_path, "rb") as handle:
+                headers = BytesHeaderParser(policy=default_policy).parse(handle)
+            values = [str(v) for v in (headers.get_all("To") or []) + (headers.get_all("Cc") or [])]
+        except Exception:  # unreadable or malformed headers: no copies from this one
+            logger.warning("notify: cannot read the recipients of %s", raw_path, exc_info=True)
+            continue
+        addresses.update(a.lower() for _, a in getaddresses(values) if "@" in a)
+    addresses -= _own_addresses()
+    if ticket.requester.email:
+        addresses.discard(ticket.requester.email.lower())
+    if not addresses:
+        return []
+    return list(
+        Person.objects.annotate(email_lower=Lower("email"))
+        .filter(client_id=ticket.client_id, email_lower__in=addresses)
+        .order_by("pk")[:MAX_CC]
+    )
+
+
+def parent_message_id(ticket) -> str | None:
+    """The client's last message on this ticket: what our mail answers (In-Reply-To)."""
+    from goodwill.mail.models import InboundMail
+
+    inbound = current_inbound()
+    if inbound and inbound.message_id and inbound.from_address.lower() not in _staff_emails():
+        return _bracketed(inbound.message_id)
+    last = (
+        InboundMail.objects.filter(ticket=ticket, person__isnull=False)
+        .exclude(message_id="")
+        .order_by("-received_at", "-id")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    return _bracketed(last) if last else None
+
+
+def references(ticket, parent: str | None) -> list[str]:
+    from goodwill.mail.models import ThreadRef
+
+    known = [
+        b
+        for b in (
+            _bracketed(m)
+            for m in ThreadRef.objects.filter(ticket=ticket)
+            .order_by("created_at", "id")
+            .values_list("message_id", flat=True)
+        )
+        if b
+    ]
+    if parent:
+        known = [m for m in known if m != parent] + [parent]
+    if len(known) > MAX_REFERENCES:  # the first (the thread's root) and the latest
+        known = known[:1] + known[-(MAX_REFERENCES - 1) :]
+    return known
+
+
+def undeliverable(addresses: list[str]) -> set[str]:
+    from goodwill.mail.models import Undeliverable
+
+    bare = [parseaddr(a)[1].lower() for a in addresses]
+    return set(Undeliverable.objects.filter(address__in=bare).values_list("address", flat=True))
+
+
+def over_budget(address: str, now: dt.datetime) -> bool:
+    recent = OutboundMessage.objects.filter(
+        recipient=address.lower(), automatic=True, kind__in=BUDGETED_KINDS
+    ).exclude(status=OutboundStatus.CANCELLED)
+    windows = (
+        (dt.timedelta(minutes=10), settings.GOODWILL_AUTOREPLY_PER_10_MINUTES),
+        (dt.timedelta(hours=1), settings.GOODWILL_AUTOREPLY_PER_HOUR),
+    )
+    return any(recent.filter(created_at__gt=now - span).count() >= cap for span, cap in windows)
+
+
+# --- Composing and queueing -------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    kind: str
+    ticket: object
+    event: object
+    to: list  # Person or User objects, the first is the main recipient
+    template: str
+    context: dict
+    subject: str
+    automatic: bool
+    auto_submitted: str  # the Auto-Submitted value
+    from_name: str = ""
+    dedupe_suffix: str = ""
+
+
+def _name(who) -> str:
+    if hasattr(who, "get_full_name"):  # a staff User
+        return who.get_full_name() or who.username
+    return str(who)
+
+
+def subject_for(ticket, prefix: str = "") -> str:
+    subject = clean_line(ticket.subject, 200) or "(no subject)"
+    return f"{prefix}[{ticket.reference}] {subject}"
+
+
+def render(template: str, context: dict) -> tuple[str, str]:
+    text = render_to_string(f"mail/notify/{template}.txt", context).strip() + "\n"
+    html = render_to_string(f"mail/notify/{template}.html", context)
+    return text, html
+
+
+def queue(draft: Draft, now: dt.datetime | None = None) -> OutboundMessage | None:
+    """Queue one notification, or skip it (and say why in the log)."""
+    now = now or timezone.now()
+    ticket = draft.ticket
+    addresses: list[str] = []
+    seen: set[str] = set()
+    for who in draft.to:
+        address = _address_of(who, _name(who))
+        if address and parseaddr(address)[1].lower() not in seen:
+            seen.add(parseaddr(address)[1].lower())
+            addresses.append(address)
+    bounced = undeliverable(addresses)
+    if bounced:
+        logger.info("notify: %s not sent to undeliverable %s", draft.kind, sorted(bounced))
+        addresses = [a for a in addresses if parseaddr(a)[1].lower() not in bounced]
+    if not addresses:
+        logger.info("notify: %s on %s has nobody to go to", draft.kind, ticket.reference)
+        return None
+    main = parseaddr(addresses[0])[1].lower()
+    if draft.kind in BUDGETED_KINDS and over_budget(main, now):
+        logger.warning(
+            "notify: %s on %s to %s skipped: over the automatic-reply budget",
+            draft.kind,
+            ticket.reference,
+            main,
+        )
+        return None
+    reader = draft.to[0]
+    locale = locale_for(getattr(reader, "language", "") or "en", ticket.client.country)
+    zone = getattr(reader, "time_zone", "") or settings.TIME_ZONE
+    context = {
+        "ticket": ticket,
+        "reference": ticket.reference,
+        "subject": clean_line(ticket.subject, 200),
+        "reader_name": clean_line(getattr(reader, "first_name", "") or _name(reader), 100),
+        "provider": settings.GOODWILL_PROVIDER_NAME,
+        "when": format_moment(draft.event.created_at, zone, locale),
+        **draft.context,
+    }
+    text, html = render(draft.template, context)
+    parent = parent_message_id(ticket)
+    headers = {"X-Auto-Response-Suppress": "All", "X-Goodwill-Ticket": ticket.reference}
+    headers["Auto-Submitted"] = draft.auto_submitted
+    refs = references(ticket, parent)
+    if parent:
+        headers["In-Reply-To"] = parent
+    if refs:
+        headers["References"] = " ".join(refs)
+    from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    from_name = clean_line(draft.from_name or parseaddr(settings.DEFAULT_FROM_EMAIL)[0], 100)
+    from goodwill.mail.models import ThreadRef
+
+    with transaction.atomic():
+        row = outbox.enqueue(
+            kind=draft.kind,
+            to=addresses[:1],
+            cc=addresses[1:],
+            subject=draft.subject,
+            text=text,
+            html=html,
+            reply_to=support_address(),
+            from_email=formataddr((from_name, from_address)) if from_name else from_address,
+            headers=headers,
+            context=f"ticket:{ticket.reference}",
+            dedupe_key=f"ticket-event:{draft.event.pk}:{draft.kind}{draft.dedupe_suffix}",
+            message_id=outbox.new_message_id(f"gw.{ticket.reference.lower()}"),
+            automatic=draft.automatic,
+            now=now,
+        )
+        ThreadRef.objects.get_or_create(
+            message_id=bare_id(row.message_id), defaults={"ticket": ticket, "created_at": now}
+        )
+    return row
+
+
+# --- The receivers ----------------------------------------------------------------------------
+
+
+def on_ticket_event(sender, event, **kwargs) -> None:
+    if _muted.get():
+        return
+    from goodwill.desk.models import EventKind
+
+    handler = {
+        EventKind.OPENED: _opened,
+        EventKind.REPLIED: _replied,
+        EventKind.CLIENT_REPLIED: _client_replied,
+        EventKind.STATUS: _status,
+    }.get(event.kind)
+    if handler is None:
+        return
+    with transaction.atomic():
+        handler(event)
+
+
+def _automatic_inbound() -> bool:
+    inbound = current_inbound()
+    return bool(inbound and inbound.automatic)
+
+
+def _client_people(ticket, inbound_id: int | None = None) -> list:
+    return [ticket.requester, *cc_people(ticket, inbound_id)]
+
+
+def _opened(event) -> None:
+    from goodwill.desk.models import Channel, Message
+
+    ticket = event.ticket
+    if event.actor_person_id is None or event.data.get("channel") == Channel.STAFF:
+        return  # opened by staff or by a schedule: nobody to acknowledge
+    inbound = current_inbound()
+    if not _automatic_inbound():
+        queue(
+            Draft(
+                kind=KIND_RECEIVED,
+                ticket=ticket,
+                event=event,
+                to=_client_people(ticket, inbound.inbound_id if inbound else None),
+                template="received",
+                context={},
+                subject=subject_for(ticket, "Received: "),
+                automatic=True,
+                auto_submitted="auto-replied",
+            )
+        )
+    message = Message.objects.filter(pk=event.data.get("message")).first()
+    _tell_assignee(event, message, "opened")
+
+
+def _replied(event) -> None:
+    from goodwill.desk.models import Message
+
+    message = Message.objects.filter(pk=event.data.get("message"), internal=False).first()
+    if message is None or _automatic_inbound():
+        return
+    ticket = event.ticket
+    author = message.author_user or event.actor_user
+    author_name = clean_line(_name(author), 100) if author else ""
+    queue(
+        Draft(
+            kind=KIND_REPLY,
+            ticket=ticket,
+            event=event,
+            to=_client_people(ticket),
+            template="reply",
+            context={"body": message.body, "author": author_name, "status": None},
+            subject=subject_for(ticket, "Re: "),
+            automatic=False,
+            auto_submitted="no",
+            from_name=f"{author_name} ({settings.GOODWILL_PROVIDER_NAME})" if author_name else "",
+        )
+    )
+
+
+def _status(event) -> None:
+    to = event.data.get("to")
+    if to not in NOTIFIED_STATUSES or event.actor_person_id or _automatic_inbound():
+        return  # the client changed it themselves, or nothing they need to hear
+    ticket = event.ticket
+    if _fold_into_reply(event, to):
+        return
+    queue(
+        Draft(
+            kind=KIND_STATUS,
+            ticket=ticket,
+            event=event,
+            to=_client_people(ticket),
+            template="status",
+            context={"status": to, "status_label": _status_label(to)},
+            subject=subject_for(ticket, f"{_status_label(to)}: "),
+            automatic=True,
+            auto_submitted="auto-generated",
+        )
+    )
+
+
+def _status_label(status: str) -> str:
+    return {
+        "waiting_client": "Waiting for you",
+        "waiting_third_party": "Waiting on a supplier",
+        "resolved": "Resolved",
+    }.get(status, status)
+
+
+def _fold_into_reply(event, status: str) -> bool:
+    """Reply and resolve in one action: say so in the reply instead of a second e-mail.
+
+    Only a reply still queued and unclaimed is rewritten, with a conditional UPDATE."""
+    from goodwill.desk.models import Message, TicketEvent
+
+    row = (
+        OutboundMessage.objects.filter(
+            kind=KIND_REPLY,
+            context=f"ticket:{event.ticket.reference}",
+            status=OutboundStatus.QUEUED,
+            attempts=0,
+            created_at__gte=event.created_at - FOLD_WINDOW,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if row is None or not row.dedupe_key:
+        return False
+    replied = TicketEvent.objects.filter(pk=row.dedupe_key.split(":")[1]).first()
+    message = Message.objects.filter(pk=(replied.data if replied else {}).get("message")).first()
+    if message is None:
+        return False
+    reader = event.ticket.requester
+    locale = locale_for(reader.language or "en", event.ticket.client.country)
+    text, html = render(
+        "reply",
+        {
+            "ticket": event.ticket,
+            "reference": event.ticket.reference,
+            "subject": clean_line(event.ticket.subject, 200),
+            "reader_name": clean_line(reader.first_name, 100),
+            "provider": settings.GOODWILL_PROVIDER_NAME,
+            "when": format_moment(replied.created_at, reader.time_zone, locale),
+            "body": message.body,
+            "author": clean_line(_name(message.author_user), 100) if message.author_user else "",
+            "status": status,
+            "status_label": _status_label(status),
+        },
+    )
+    return bool(
+        OutboundMessage.objects.filter(
+            pk=row.pk, status=OutboundStatus.QUEUED, claim_token=""
+        ).update(text_body=text, html_body=html)
+    )
+
+
+def _client_replied(event) -> None:
+    from goodwill.desk.models import Message
+
+    message = Message.objects.filter(pk=event.data.get("message")).first()
+    _tell_assignee(event, message, "replied")
+
+
+def _tell_assignee(event, message, what: str) -> None:
+    """The assigned technician reads the client's words and can answer from their mail."""
+    ticket = event.ticket
+    assignee = ticket.assignee
+    if (
+        not settings.GOODWILL_NOTIFY_ASSIGNEE
+        or assignee is None
+        or not assignee.email
+        or message is None
+        or _automatic_inbound()
+    ):
+        return
+    person = event.actor_person
+    who = clean_line(str(person), 100) if person else "The client"
+    queue(
+        Draft(
+            kind=KIND_STAFF,
+            ticket=ticket,
+            event=event,
+            to=[assignee],
+            template="staff",
+            context={"body": message.body, "who": who, "what": what},
+            subject=subject_for(ticket, f"{who} {what}: "),
+            automatic=True,
+            auto_submitted="auto-generated",
+            dedupe_suffix=f":{assignee.pk}",
+        )
+    )
