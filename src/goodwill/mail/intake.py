@@ -127,6 +127,7 @@ def receive(
     key = (message_id or f"sha256:{sha256}")[:255]
     existing = InboundMail.objects.filter(mailbox=mailbox, dedupe_key=key).first()
     if existing is not None:
+        existing.duplicate = True
         return existing
     try:
         with transaction.atomic():
@@ -141,7 +142,9 @@ def receive(
             )
     except IntegrityError:
         # Another process stored it between our look and our insert.
-        return InboundMail.objects.get(mailbox=mailbox, dedupe_key=key)
+        existing = InboundMail.objects.get(mailbox=mailbox, dedupe_key=key)
+        existing.duplicate = True
+        return existing
     if process_now:
         inbound = process(inbound, cache=cache, raw=raw)
     return inbound

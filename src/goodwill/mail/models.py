@@ -111,6 +111,9 @@ class InboundMail(models.Model):
             models.Index(fields=["message_id"]),
         ]
 
+    # Set (not stored) by intake.receive when the message was already there.
+    duplicate = False
+
     def __str__(self) -> str:
         return f"{self.subject or '(no subject)'} from {self.from_address or '?'}"
 
