@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class HappinessConfig(AppConfig):
     name = "goodwill.happiness"
     label = "happiness"
+
+    def ready(self) -> None:
+        from goodwill.desk.events import ticket_event
+        from goodwill.happiness.receivers import on_ticket_event
+
+        ticket_event.connect(on_ticket_event, dispatch_uid="happiness.ticket_event")

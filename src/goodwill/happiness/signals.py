@@ -23,21 +23,49 @@ def record_signal(
     """Record one signal; with a `key` already recorded, returns the existing one unchanged.
 
     Give `person` (its client is used) or `client` for a signal about a whole client.
-    `value` is clamped to -1 … +1.
+    `value` is clamped to -1 … +1. The person's and the client's scores are refreshed at once.
     """
+    if person is None and client is None:
+        raise ValueError("A signal needs a person or a client")
+    return record(
+        kind=kind,
+        value=value,
+        occurred_at=occurred_at,
+        person_id=person.pk if person is not None else None,
+        client_id=client.pk if client is not None else person.client_id,
+        source=source,
+        key=key,
+        note=note,
+        details=details,
+    )
+
+
+def record(
+    *,
+    kind: str,
+    value: float,
+    occurred_at: dt.datetime,
+    person_id: int | None,
+    client_id: int,
+    source: str = "",
+    key: str | None = None,
+    note: str = "",
+    details: dict[str, Any] | None = None,
+    rescore: bool = True,
+):
+    """record_signal by ids (the desk receiver and the backfill's specs speak ids)."""
+    from goodwill.happiness import scores
     from goodwill.happiness.models import Signal, SignalKind
 
     if kind not in SignalKind.values:
         raise ValueError(f"Unknown signal kind {kind!r}")
-    if person is None and client is None:
-        raise ValueError("A signal needs a person or a client")
     if key:
         existing = Signal.objects.filter(key=key).first()
         if existing is not None:
             return existing
     signal = Signal(
-        client_id=client.pk if client is not None else person.client_id,
-        person=person,
+        client_id=client_id,
+        person_id=person_id,
         kind=kind,
         value=max(-1.0, min(1.0, float(value))),
         occurred_at=occurred_at,
@@ -53,4 +81,6 @@ def record_signal(
         if key:
             return Signal.objects.get(key=key)
         raise
+    if rescore:
+        scores.on_signal(signal)
     return signal

@@ -10,18 +10,21 @@ from typing import Any
 
 from django.utils import timezone
 
-# Until person scores exist, unhappiness is read straight off the recent signals: their sum over
-# the last 30 days at or below this is unhappy (three SLA breaches, or one 1/5 rating and an
-# angry message). The happiness engine replaces the body of is_unhappy with its bands.
+# Before a person has a score (no recompute yet), unhappiness is read straight off the recent
+# signals: their sum over the last 30 days at or below this is unhappy.
 UNHAPPY_SUM = -1.5
 WINDOW = dt.timedelta(days=30)
 
 
 def is_unhappy(person: Any, now: dt.datetime | None = None) -> bool:
+    """True when the person's happiness band is red (their cached score, else recent signals)."""
     from django.db.models import Sum
 
-    from goodwill.happiness.models import Signal
+    from goodwill.happiness.models import Band, PersonScore, Signal
 
+    band = PersonScore.objects.filter(person_id=person.pk).values_list("band", flat=True).first()
+    if band is not None:
+        return band == Band.RED
     now = now or timezone.now()
     total = Signal.objects.filter(
         person=person, occurred_at__gt=now - WINDOW, occurred_at__lte=now

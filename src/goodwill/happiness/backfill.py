@@ -1,0 +1,128 @@
+"""Rebuild signals from what the desk already knows (tickets, their events and messages).
+
+Idempotent by key (the same keys the live receiver uses) and bulk: rows are built from
+value lists and inserted with bulk_create(ignore_conflicts=True), so a second run, or a run
+after live recording, adds nothing twice. Scores are recomputed afterwards, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from goodwill.happiness import sources
+from goodwill.happiness.models import Signal
+
+BATCH = 5000
+
+
+@dataclass
+class BackfillResult:
+    considered: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"{self.considered} signals considered (new ones added) in {self.seconds:.1f} s"
+
+
+def _ticket_specs() -> Iterator[dict[str, Any]]:
+    from goodwill.desk.models import Ticket
+
+    rows = Ticket.objects.filter(merged_into__isnull=True).values_list(
+        "pk", "number", "requester_id", "client_id", "priority", "opened_at",
+        "first_response_at", "first_response_due_at", "resolved_at", "resolution_due_at",
+        "sla_breached",
+    )
+    for (pk, number, person_id, client_id, priority, opened_at, responded_at, response_due,
+         resolved_at, resolution_due, breached) in rows.iterator(chunk_size=BATCH):
+        base = {"ticket_id": pk, "number": number, "person_id": person_id,
+                "client_id": client_id}
+        yield sources.ticket_opened(**base, at=opened_at, priority=priority)
+        if responded_at:
+            yield sources.first_response(
+                **base, opened_at=opened_at, at=responded_at, due_at=response_due
+            )
+        if breached:
+            due = min(d for d in (response_due, resolution_due, resolved_at, opened_at) if d)
+            yield sources.sla_breached(**base, at=max(due, opened_at), priority=priority)
+        if resolved_at:
+            yield from sources.resolution(
+                **base, opened_at=opened_at, at=resolved_at, due_at=resolution_due,
+                breached=breached, priority=priority,
+            )
+
+
+def _event_specs() -> Iterator[dict[str, Any]]:
+    from goodwill.desk.models import EventKind, TicketEvent
+
+    rows = TicketEvent.objects.filter(
+        kind__in=[EventKind.PRIORITY, EventKind.STATUS, EventKind.SLA_BREACHED]
+    ).values_list(
+        "pk", "kind", "data", "created_at", "actor_user_id", "ticket_id", "ticket__number",
+        "ticket__requester_id", "ticket__client_id", "ticket__priority",
+    )
+    for (pk, kind, data, at, actor_user, ticket_id, number, person_id, client_id,
+         priority) in rows.iterator(chunk_size=BATCH):
+        data = data or {}
+        base = {"ticket_id": ticket_id, "number": number, "person_id": person_id,
+                "client_id": client_id}
+        if kind == EventKind.PRIORITY:
+            spec = sources.escalation(**base, at=at, event_id=pk, old=data.get("from", ""),
+                                      new=data.get("to", ""))
+            if spec:
+                yield spec
+        elif kind == EventKind.SLA_BREACHED:
+            yield sources.sla_breached(**base, at=at, priority=priority,
+                                       clock=data.get("clock", ""))
+        elif (data.get("from") in ("resolved", "closed")
+              and data.get("to") in ("new", "open", "waiting_client", "waiting_third_party")
+              and actor_user is None):
+            yield sources.ticket_reopened(**base, at=at, event_id=pk)
+
+
+def _message_specs() -> Iterator[dict[str, Any]]:
+    from goodwill.desk.models import Message
+
+    rows = Message.objects.filter(internal=False, author_person__isnull=False).values_list(
+        "pk", "ticket__number", "author_person_id", "author_person__client_id", "created_at",
+        "body",
+    )
+    for pk, number, person_id, client_id, at, body in rows.iterator(chunk_size=BATCH):
+        yield sources.message_sentiment(message_id=pk, number=number, person_id=person_id,
+                                        client_id=client_id, at=at, body=body)
+
+
+def _rows(specs: Iterator[dict[str, Any]], now: dt.datetime) -> Iterator[Signal]:
+    for spec in specs:
+        yield Signal(
+            client_id=spec["client_id"], person_id=spec["person_id"], kind=spec["kind"],
+            value=max(-1.0, min(1.0, float(spec["value"]))), occurred_at=spec["occurred_at"],
+            source=spec["source"][:100], key=spec["key"], note=spec["note"][:300],
+            details=spec["details"], created_at=now,
+        )
+
+
+def backfill(now: dt.datetime | None = None) -> BackfillResult:
+    from django.utils import timezone
+
+    started = time.perf_counter()
+    now = now or timezone.now()
+    count = 0
+    batch: list[Signal] = []
+    with transaction.atomic():
+        for generator in (_ticket_specs(), _event_specs(), _message_specs()):
+            for row in _rows(generator, now):
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    Signal.objects.bulk_create(batch, ignore_conflicts=True)
+                    count += len(batch)
+                    batch = []
+        if batch:
+            Signal.objects.bulk_create(batch, ignore_conflicts=True)
+            count += len(batch)
+    return BackfillResult(count, time.perf_counter() - started)
