@@ -269,6 +269,10 @@ GOODWILL_BILLING_CALL_DAYS = env_int("GOODWILL_BILLING_CALL_DAYS", 30)
 GOODWILL_BILLING_CATCH_UP_PERIODS = env_int("GOODWILL_BILLING_CATCH_UP_PERIODS", 12)
 # Overage is invoiced this many days after a period ends, so late time entries are counted.
 GOODWILL_BILLING_OVERAGE_GRACE_DAYS = env_int("GOODWILL_BILLING_OVERAGE_GRACE_DAYS", 5)
+# Accounting exports: the sales account, tax type and item the Xero/QuickBooks files name.
+GOODWILL_BILLING_XERO_ACCOUNT_CODE = env_str("GOODWILL_BILLING_XERO_ACCOUNT_CODE", "200")
+GOODWILL_BILLING_XERO_TAX_TYPE = env_str("GOODWILL_BILLING_XERO_TAX_TYPE", "20% (VAT on Income)")
+GOODWILL_BILLING_QBO_ITEM = env_str("GOODWILL_BILLING_QBO_ITEM", "Services")
 
 # --- Client portal and REST API (issue 8) -------------------------------------------------------
 # The portal wears the provider's colours: name (defaults to GOODWILL_PROVIDER_NAME), logo URL
@@ -282,6 +286,8 @@ GOODWILL_API_PAGE_SIZE = env_int("GOODWILL_API_PAGE_SIZE", 50)
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on.
 GOODWILL_WEBHOOK_ALLOW_PRIVATE = env_bool("GOODWILL_WEBHOOK_ALLOW_PRIVATE", False)
 GOODWILL_WEBHOOK_TIMEOUT = env_int("GOODWILL_WEBHOOK_TIMEOUT", 10)
+# django-ninja as an app, so the API docs page uses its bundled Swagger UI (no CDN).
+INSTALLED_APPS.append("ninja")
 
 # --- Happiness engine (issue 5) -----------------------------------------------------------------
 # How much each stakeholder's happiness counts in their client's health ("others" is everyone

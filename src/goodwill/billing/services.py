@@ -55,6 +55,12 @@ def profile_for(client: Client) -> BillingProfile:
     return profile
 
 
+def profile_currency(client: Client) -> str:
+    """The currency a client is billed in: its latest invoice's, else the installation's."""
+    latest = client.invoices.order_by("-id").values_list("currency", flat=True).first()
+    return latest or settings.GOODWILL_CURRENCY
+
+
 def _first_with_role(client: Client, role: str) -> Person | None:
     return (
         Person.objects.with_role(role)
