@@ -390,6 +390,7 @@ def record_payment(
         else:
             for invoice, part in allocations:
                 allocate(payment, invoice, part)
+        payment.refresh_from_db()
     return payment
 
 
@@ -405,6 +406,7 @@ def _allocate_oldest_first(payment: Payment) -> None:
         .order_by("due_date", "id")
     )
     for invoice in open_invoices:
+        payment.refresh_from_db(fields=["allocated"])
         left = payment.amount - payment.allocated
         if left <= 0:
             break

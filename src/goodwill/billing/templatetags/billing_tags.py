@@ -43,7 +43,7 @@ def invoice_badge(invoice) -> str:
         invoice.get_status_display(),
     )
     if invoice.disputed:
-        html += format_html(' <span class="badge text-bg-warning">Disputed</span>')
+        html += format_html(' <span class="badge text-bg-warning">{}</span>', "Disputed")
     today = timezone.localdate()
     if invoice.is_open and invoice.due_date and invoice.due_date < today and invoice.balance > 0:
         days = (today - invoice.due_date).days
