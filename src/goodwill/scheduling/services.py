@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,7 +25,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -269,6 +270,23 @@ def upsert_prospect(visitor: Visitor) -> Prospect:
     return prospect
 
 
+def _retry_when_locked(action: Callable[[], Booking], attempts: int = 6) -> Booking:
+    """SQLite answers "database is locked" when another writer holds the lock longer than the
+    busy timeout (or at once, for a shared-cache database). The whole transaction was rolled
+    back, so running it again is safe; inside someone else's transaction it is not, and the
+    error goes up."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except OperationalError as error:
+            last = attempt == attempts - 1
+            if last or "locked" not in str(error) or connection.in_atomic_block:
+                raise
+            logger.info("booking: database locked, trying again (%s)", attempt + 1)
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 def book_public(
     *,
     appointment_type: AppointmentType,
@@ -279,9 +297,17 @@ def book_public(
 ) -> Booking:
     """A visitor books a public appointment type. Raises SlotTaken with the nearest free slots
     when the time is no longer free (including when someone else won it a moment ago)."""
-    now = now or timezone.now()
     if not appointment_type.is_public or not appointment_type.is_active:
         raise ValidationError("This kind of meeting cannot be booked online.")
+    return _retry_when_locked(
+        lambda: _book_public(appointment_type, start, visitor, base_url, now or timezone.now())
+    )
+
+
+def _book_public(
+    appointment_type: AppointmentType, start: dt.datetime, visitor: Visitor, base_url: str,
+    now: dt.datetime,
+) -> Booking:
     with transaction.atomic():
         slots = available_slots(appointment_type, now=now)
         match = next((s for s in slots if s.start == start), None)
