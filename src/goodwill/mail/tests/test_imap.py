@@ -1,0 +1,175 @@
+"""IMAP polling against a real Dovecot: once per message, flagged only after the commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from goodwill.core.worker import JOBS, job_named
+from goodwill.desk.models import Ticket
+from goodwill.mail import imap, intake
+from goodwill.mail.models import InboundMail, InboundStatus, Mailbox, MailboxKind
+from goodwill.testing.dovecot import Dovecot, available
+
+PASSWORD_ENV = "GOODWILL_TEST_IMAP_PASSWORD"
+
+
+@pytest.fixture
+def dovecot():
+    why = available()
+    if why:
+        pytest.skip(why)
+    server = Dovecot().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def imap_mailbox(dovecot, media, monkeypatch, transactional_db):
+    monkeypatch.setenv(PASSWORD_ENV, dovecot.password)
+    return Mailbox.objects.create(
+        name="imap",
+        kind=MailboxKind.IMAP,
+        address="support@goodwill.test",
+        imap_host="127.0.0.1",
+        imap_port=dovecot.port,
+        imap_ssl=False,
+        imap_user=dovecot.user,
+        imap_password_env=PASSWORD_ENV,
+        imap_folder="INBOX",
+    )
+
+
+def eml(sender: str, n: int) -> bytes:
+    return (
+        f"From: {sender}\r\nTo: support@goodwill.test\r\nSubject: Problem {n}\r\n"
+        f"Message-ID: <imap-{n}@acme.test>\r\nDate: Fri, 27 Nov 2026 10:0{n % 10}:00 +0000\r\n"
+        f"\r\nNumber {n} is broken.\r\n"
+    ).encode()
+
+
+def flags(dovecot: Dovecot, folder: str = "INBOX") -> dict[int, tuple]:
+    client = dovecot.client()
+    try:
+        client.select_folder(folder, readonly=True)
+        uids = client.search("ALL")
+        return {uid: data[b"FLAGS"] for uid, data in client.fetch(uids, ["FLAGS"]).items()}
+    finally:
+        client.logout()
+
+
+def test_messages_are_fetched_once_and_flagged(cast, dovecot, imap_mailbox):
+    dovecot.append("INBOX", *(eml(cast.pa.email, n) for n in range(3)))
+
+    assert imap.poll_mailbox(imap_mailbox) == 3
+    assert imap.poll_mailbox(imap_mailbox) == 0  # nothing new
+
+    stored = InboundMail.objects.filter(mailbox=imap_mailbox)
+    assert stored.count() == 3
+    assert set(stored.values_list("status", flat=True)) == {InboundStatus.TICKET}
+    assert Ticket.objects.filter(requester=cast.pa).count() == 3
+    assert all(b"\\Seen" in f for f in flags(dovecot).values())
+    imap_mailbox.refresh_from_db()
+    assert imap_mailbox.imap_last_uid == 3 and imap_mailbox.imap_uidvalidity
+    assert imap_mailbox.lease_token == "" and imap_mailbox.last_error == ""
+
+
+def test_a_message_is_flagged_only_after_it_is_stored(cast, dovecot, imap_mailbox, monkeypatch):
+    dovecot.append("INBOX", eml(cast.pa.email, 1), eml(cast.pa.email, 2))
+    seen_while_receiving = []
+    real_receive = intake.receive
+
+    def spying_receive(raw, **kwargs):
+        seen_while_receiving.append(flags(dovecot))
+        return real_receive(raw, **kwargs)
+
+    monkeypatch.setattr(intake, "receive", spying_receive)
+    imap.poll_mailbox(imap_mailbox)
+    # While the first was being stored nothing was flagged; while the second was, only the first.
+    assert [b"\\Seen" in f for f in seen_while_receiving[0].values()] == [False, False]
+    assert [b"\\Seen" in f for f in seen_while_receiving[1].values()] == [True, False]
+
+
+def test_a_crash_after_storing_but_before_flagging_duplicates_nothing(
+    cast, dovecot, imap_mailbox, monkeypatch
+):
+    dovecot.append("INBOX", *(eml(cast.pa.email, n) for n in range(1, 4)))
+    real_mark = imap.mark_done
+    calls = []
+
+    def dies_on_the_second(client, uid, target=""):
+        calls.append(uid)
+        if len(calls) == 2:
+            raise ConnectionResetError("IMAP connection dropped")
+        real_mark(client, uid, target)
+
+    monkeypatch.setattr(imap, "mark_done", dies_on_the_second)
+    assert imap.poll_all() == 0  # the failure is recorded, not raised into the worker
+    imap_mailbox.refresh_from_db()
+    assert "IMAP connection dropped" in imap_mailbox.last_error
+    assert imap_mailbox.imap_last_uid == 1  # the second was stored but never marked
+    assert InboundMail.objects.count() == 2  # the third was left for next time
+    assert imap_mailbox.lease_token == ""  # the lease was given back
+
+    monkeypatch.setattr(imap, "mark_done", real_mark)
+    assert imap.poll_mailbox(imap_mailbox) == 2  # the second again, and the third
+    assert InboundMail.objects.count() == 3
+    assert Ticket.objects.filter(requester=cast.pa).count() == 3
+    assert all(b"\\Seen" in f for f in flags(dovecot).values())
+
+
+def test_a_uidvalidity_change_fetches_again_without_duplicates(cast, dovecot, imap_mailbox):
+    imap_mailbox.imap_folder = "Support"
+    imap_mailbox.save()
+    dovecot.append("Support", eml(cast.pa.email, 1), eml(cast.pa.email, 2))
+    assert imap.poll_mailbox(imap_mailbox) == 2
+    imap_mailbox.refresh_from_db()
+    first_validity = imap_mailbox.imap_uidvalidity
+
+    # The folder is rebuilt on the server (a migration, a restore): new UIDVALIDITY, UIDs from 1.
+    client = dovecot.client()
+    client.delete_folder("Support")
+    client.logout()
+    dovecot.append("Support", eml(cast.pa.email, 1), eml(cast.pa.email, 2), eml(cast.pa.email, 3))
+
+    assert imap.poll_mailbox(imap_mailbox) == 3
+    imap_mailbox.refresh_from_db()
+    assert imap_mailbox.imap_uidvalidity != first_validity
+    assert imap_mailbox.imap_last_uid == 3
+    assert InboundMail.objects.count() == 3
+    assert Ticket.objects.filter(requester=cast.pa).count() == 3
+
+
+def test_one_poller_per_mailbox(cast, dovecot, imap_mailbox):
+    dovecot.append("INBOX", eml(cast.pa.email, 1))
+    now = timezone.now()
+    assert imap.take_lease(imap_mailbox, now)  # another worker is polling it
+    assert imap.poll_mailbox(imap_mailbox, now) == 0
+    assert not InboundMail.objects.exists()
+    # A lease left by a killed worker runs out.
+    assert imap.poll_mailbox(imap_mailbox, now + imap.LEASE + dt.timedelta(minutes=1)) == 1
+
+
+def test_processed_mail_can_be_moved_to_a_folder(cast, dovecot, imap_mailbox, settings):
+    settings.GOODWILL_IMAP_PROCESSED_FOLDER = "Processed"
+    dovecot.append("INBOX", eml(cast.pa.email, 1), eml(cast.pa.email, 2))
+    assert imap.poll_mailbox(imap_mailbox) == 2
+    assert flags(dovecot, "INBOX") == {}
+    assert len(flags(dovecot, "Processed")) == 2
+    assert imap.poll_mailbox(imap_mailbox) == 0
+
+
+def test_a_missing_password_is_a_clear_error_on_the_mailbox(dovecot, imap_mailbox, monkeypatch):
+    monkeypatch.delenv(PASSWORD_ENV)
+    assert imap.poll_all() == 0
+    imap_mailbox.refresh_from_db()
+    assert PASSWORD_ENV in imap_mailbox.last_error and "not set" in imap_mailbox.last_error
+
+
+def test_the_worker_polls_every_minute():
+    job = job_named("mail-poll", JOBS)
+    assert job.path == "goodwill.mail.imap.poll_all" and job.every == dt.timedelta(minutes=1)
