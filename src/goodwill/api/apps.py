@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ApiConfig(AppConfig):
     name = "goodwill.api"
     label = "api"
+
+    def ready(self) -> None:
+        from goodwill.api import webhooks
+        from goodwill.desk.events import ticket_event
+
+        ticket_event.connect(webhooks.on_ticket_event, dispatch_uid="api.webhooks.ticket_event")
