@@ -70,7 +70,6 @@ JOBS: tuple[Job, ...] = (
     Job("mail-poll", "goodwill.mail.imap.poll_all", MINUTE, "e-mails fetched"),
     Job("outbox", "goodwill.core.outbox.deliver_due", MINUTE, "e-mails sent"),
     Job("webhooks", "goodwill.api.webhooks.deliver_due", MINUTE, "webhooks delivered"),
-    Job("webhooks", "goodwill.api.webhooks.deliver_due", MINUTE, "webhooks delivered"),
     Job("planner-statistics", "goodwill.core.worker.refresh_planner_statistics", DAY, "databases"),
 )
 
