@@ -125,10 +125,6 @@ def receive(
     sha256, relative = store_raw(raw)
     message_id = message_id_of(raw)
     key = (message_id or f"sha256:{sha256}")[:255]
-    existing = InboundMail.objects.filter(mailbox=mailbox, dedupe_key=key).first()
-    if existing is not None:
-        existing.duplicate = True
-        return existing
     try:
         with transaction.atomic():
             inbound = InboundMail.objects.create(
@@ -141,7 +137,7 @@ def receive(
                 source=source[:200],
             )
     except IntegrityError:
-        # Another process stored it between our look and our insert.
+        # Delivered before (or stored by another process a moment ago).
         existing = InboundMail.objects.get(mailbox=mailbox, dedupe_key=key)
         existing.duplicate = True
         return existing
@@ -482,7 +478,9 @@ def _attach_all(
 def _register(parsed: ParsedMail, inbound: InboundMail, ticket: Ticket) -> None:
     message_id = parsed.message_id or inbound.message_id
     if message_id:
-        ThreadRef.objects.get_or_create(message_id=message_id[:255], defaults={"ticket": ticket})
+        ThreadRef.objects.bulk_create(
+            [ThreadRef(message_id=message_id[:255], ticket=ticket)], ignore_conflicts=True
+        )
 
 
 def _bounce(inbound: InboundMail, parsed: ParsedMail, cache: IntakeCache) -> Outcome:
