@@ -173,3 +173,27 @@ def test_a_missing_password_is_a_clear_error_on_the_mailbox(dovecot, imap_mailbo
 def test_the_worker_polls_every_minute():
     job = job_named("mail-poll", JOBS)
     assert job.path == "goodwill.mail.imap.poll_all" and job.every == dt.timedelta(minutes=1)
+
+
+def test_the_setup_command_checks_the_login_and_polls(cast, dovecot, media, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    monkeypatch.setenv(PASSWORD_ENV, dovecot.password)
+    dovecot.append("INBOX", eml(cast.pa.email, 1))
+    out = StringIO()
+    call_command(
+        "imap_mailbox", "support", "--host", "127.0.0.1", "--port", str(dovecot.port),
+        "--user", dovecot.user, "--password-env", PASSWORD_ENV, "--no-ssl", "--poll",
+        stdout=out,
+    )  # fmt: skip
+    text = out.getvalue()
+    assert "Logged in: 1 messages in INBOX" in text and "Fetched 1 new message." in text
+    mailbox = Mailbox.objects.get(name="support")
+    assert mailbox.kind == MailboxKind.IMAP and not mailbox.imap_ssl
+    assert mailbox.imap_password_env == PASSWORD_ENV  # the name, never the password
+    monkeypatch.setenv(PASSWORD_ENV, "wrong")
+    with pytest.raises(CommandError, match="Could not read the mailbox"):
+        call_command("imap_mailbox", "support", stdout=StringIO())
