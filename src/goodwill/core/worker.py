@@ -68,6 +68,7 @@ JOBS: tuple[Job, ...] = (
     # Before the outbox, so reminders queued this tick go out in the same tick.
     Job("payment-reminders", "goodwill.billing.reminders.send_due_reminders", HOUR, "reminders"),
     Job("mail-poll", "goodwill.mail.imap.poll_all", MINUTE, "e-mails fetched"),
+    Job("mail-unprocessed", "goodwill.mail.intake.finish_stale", MINUTE, "e-mails processed"),
     Job("outbox", "goodwill.core.outbox.deliver_due", MINUTE, "e-mails sent"),
     Job("webhooks", "goodwill.api.webhooks.deliver_due", MINUTE, "webhooks delivered"),
     Job("planner-statistics", "goodwill.core.worker.refresh_planner_statistics", DAY, "databases"),

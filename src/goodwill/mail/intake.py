@@ -120,6 +120,7 @@ def receive(
     source: str = "",
     cache: IntakeCache | None = None,
     process_now: bool = True,
+    at: dt.datetime | None = None,
 ) -> InboundMail:
     """Store one raw message, then process it. Delivered before: the existing row, untouched."""
     sha256, relative = store_raw(raw)
@@ -135,6 +136,7 @@ def receive(
                 raw_path=relative,
                 size=len(raw),
                 source=source[:200],
+                received_at=at or timezone.now(),
             )
     except IntegrityError:
         # Delivered before (or stored by another process a moment ago).
@@ -142,7 +144,7 @@ def receive(
         existing.duplicate = True
         return existing
     if process_now:
-        inbound = process(inbound, cache=cache, raw=raw)
+        inbound = process(inbound, cache=cache, raw=raw, at=at)
     return inbound
 
 
@@ -225,6 +227,7 @@ def process(
     cache: IntakeCache | None = None,
     raw: bytes | None = None,
     retry: bool = False,
+    at: dt.datetime | None = None,
 ) -> InboundMail:
     """Process one stored message in its own transaction. Only a RECEIVED row is processed
     (or a quarantined/triaged one when staff retry), so running twice does nothing twice."""
@@ -241,7 +244,7 @@ def process(
         try:
             with transaction.atomic():
                 data = raw if raw is not None else read_raw(row)
-                outcome = _process(row, data, cache)
+                outcome = _process(row, data, cache, at)
         except Exception as error:  # noqa: BLE001 - quarantine, never lose, never stop the batch
             cache.clear()  # people created in the rolled-back savepoint are gone
             if not isinstance(error, Quarantine):
@@ -275,6 +278,25 @@ def process_pending(mailbox: Mailbox | None = None, cache: IntakeCache | None = 
     return count
 
 
+STALE_AFTER = dt.timedelta(minutes=5)
+
+
+def finish_stale(now: dt.datetime | None = None) -> int:
+    """Worker job: process messages stored but left unprocessed for a while (a poller or an
+    ingest killed between storing and processing). Claiming is by status inside process(), so
+    two workers never process one message twice."""
+    now = now or timezone.now()
+    stale = InboundMail.objects.filter(
+        status=InboundStatus.RECEIVED, received_at__lt=now - STALE_AFTER
+    ).order_by("pk")[:200]
+    cache = IntakeCache()
+    done = 0
+    for inbound in stale:
+        if process(inbound, cache=cache).status != InboundStatus.RECEIVED:
+            done += 1
+    return done
+
+
 def _fill_headers(inbound: InboundMail, parsed: ParsedMail) -> None:
     inbound.from_address = parsed.from_address
     inbound.from_name = parsed.from_name
@@ -284,7 +306,11 @@ def _fill_headers(inbound: InboundMail, parsed: ParsedMail) -> None:
         inbound.message_id = parsed.message_id
 
 
-def _process(inbound: InboundMail, raw: bytes, cache: IntakeCache) -> Outcome:
+def _process(
+    inbound: InboundMail, raw: bytes, cache: IntakeCache, at: dt.datetime | None = None
+) -> Outcome:
+    """`at`: when the desk records the ticket or reply (now, unless a caller such as the demo
+    replays mail that arrived earlier)."""
     inbound.from_address = inbound.from_name = inbound.subject = ""
     parsed = parse(raw)
     _fill_headers(inbound, parsed)
@@ -302,7 +328,7 @@ def _process(inbound: InboundMail, raw: bytes, cache: IntakeCache) -> Outcome:
             raise Quarantine(
                 f"From staff member {staff} but not a reply to any ticket; nothing to add it to."
             )
-        return _add_reply(inbound, parsed, ticket, staff=staff, person=None, cache=cache)
+        return _add_reply(inbound, parsed, ticket, staff=staff, person=None, at=at)
     person = cache.person(address)
     if person is None:
         domain = address.rsplit("@", 1)[-1]
@@ -324,9 +350,9 @@ def _process(inbound: InboundMail, raw: bytes, cache: IntakeCache) -> Outcome:
         )
         ticket = None
     if ticket is not None:
-        outcome = _add_reply(inbound, parsed, ticket, staff=None, person=person, cache=cache)
+        outcome = _add_reply(inbound, parsed, ticket, staff=None, person=person, at=at)
     else:
-        outcome = _open(inbound, parsed, person, cache)
+        outcome = _open(inbound, parsed, person, at)
     outcome.reason = reason
     return outcome
 
@@ -407,14 +433,16 @@ def _add_reply(
     *,
     staff: User | None,
     person: Person | None,
-    cache: IntakeCache,
+    at: dt.datetime | None,
 ) -> Outcome:
     sender = parsed.from_name or parsed.from_address
     body = _body(new_text(parsed.text, sender=sender, html=parsed.html))
     if not body:
         body = "(No text in this e-mail.)" if not parsed.attachments else "(Files only.)"
     with processing(_context(inbound, parsed)):
-        message = desk.reply(ticket, body, by_user=staff, by_person=person, channel=Channel.EMAIL)
+        message = desk.reply(
+            ticket, body, by_user=staff, by_person=person, channel=Channel.EMAIL, at=at
+        )
         _attach_all(ticket, parsed, message, person=person, staff=staff)
     _register(parsed, inbound, ticket)
     return Outcome(
@@ -426,14 +454,16 @@ def _add_reply(
     )
 
 
-def _open(inbound: InboundMail, parsed: ParsedMail, person: Person, cache: IntakeCache) -> Outcome:
+def _open(
+    inbound: InboundMail, parsed: ParsedMail, person: Person, at: dt.datetime | None
+) -> Outcome:
     subject = parsed.subject.strip() or "(no subject)"
     body = _body(parsed.text)
     if not body and not parsed.attachments:
         body = "(No text in this e-mail.)"
     with processing(_context(inbound, parsed)):
         ticket = desk.open_ticket(
-            requester=person, subject=subject, body=body, channel=Channel.EMAIL
+            requester=person, subject=subject, body=body, channel=Channel.EMAIL, opened_at=at
         )
         message = ticket.messages.first() if body else None
         _attach_all(ticket, parsed, message, person=person, staff=None)

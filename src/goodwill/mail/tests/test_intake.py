@@ -361,3 +361,14 @@ def test_dates_and_headers_are_recorded(cast, mailbox):
     )
     assert inbound.sent_at == sent
     assert (inbound.from_address, inbound.from_name) == ("maria@acme.test", "Maria Shaw")
+
+
+def test_worker_job_finishes_messages_left_unprocessed(cast, mailbox):
+    raw = make_eml(sender="maria@acme.test", subject="Stale", body="x", message_id="st@a")
+    stored = intake.receive(raw, mailbox=mailbox, process_now=False)
+    assert intake.finish_stale(timezone.now()) == 0  # too fresh: a receive may be running
+    later = timezone.now() + intake.STALE_AFTER + dt.timedelta(seconds=1)
+    assert intake.finish_stale(later) == 1
+    stored.refresh_from_db()
+    assert stored.status == InboundStatus.TICKET
+    assert intake.finish_stale(later) == 0
