@@ -264,9 +264,9 @@ GOODWILL_BILLING_REMINDER_DAYS = [
     int(day) for day in env_list("GOODWILL_BILLING_REMINDER_DAYS", ["7", "21"])
 ]
 GOODWILL_BILLING_CALL_DAYS = env_int("GOODWILL_BILLING_CALL_DAYS", 30)
-# Catch-up after downtime: drafts for at most this many missed periods per contract, never sent
-# automatically; only the current period is auto-issued.
-GOODWILL_BILLING_CATCH_UP_PERIODS = env_int("GOODWILL_BILLING_CATCH_UP_PERIODS", 12)
+# Catch-up after downtime: one draft per missed period that started within this many days,
+# never sent automatically; only the current period is auto-issued.
+GOODWILL_BILLING_CATCH_UP_DAYS = env_int("GOODWILL_BILLING_CATCH_UP_DAYS", 365)
 # Overage is invoiced this many days after a period ends, so late time entries are counted.
 GOODWILL_BILLING_OVERAGE_GRACE_DAYS = env_int("GOODWILL_BILLING_OVERAGE_GRACE_DAYS", 5)
 # Accounting exports: the sales account, tax type and item the Xero/QuickBooks files name.
@@ -286,8 +286,6 @@ GOODWILL_API_PAGE_SIZE = env_int("GOODWILL_API_PAGE_SIZE", 50)
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on.
 GOODWILL_WEBHOOK_ALLOW_PRIVATE = env_bool("GOODWILL_WEBHOOK_ALLOW_PRIVATE", False)
 GOODWILL_WEBHOOK_TIMEOUT = env_int("GOODWILL_WEBHOOK_TIMEOUT", 10)
-# django-ninja as an app, so the API docs page uses its bundled Swagger UI (no CDN).
-INSTALLED_APPS.append("ninja")
 # django-ninja as an app, so the API docs page uses its bundled Swagger UI (no CDN).
 INSTALLED_APPS.append("ninja")
 

@@ -47,7 +47,9 @@ class PaymentForm(BootstrapMixin, forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.all())
     amount = forms.DecimalField(min_value=Decimal("0.01"), **MONEY)
     currency = forms.ChoiceField(choices=currency_choices)
-    received_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     method = forms.ChoiceField(choices=PaymentMethod.choices, initial=PaymentMethod.BANK)
     reference = forms.CharField(max_length=200, required=False)
     invoice = forms.ModelChoiceField(

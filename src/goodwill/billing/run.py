@@ -5,7 +5,8 @@ in the database, so running twice, or two workers at once, gives one invoice per
 period; the loser's insert raises IntegrityError and is counted as already done.
 
 Catch-up policy (after downtime, or the first run on an existing book): a draft for each missed
-period, up to GOODWILL_BILLING_CATCH_UP_PERIODS back, each a separate draft for staff to review.
+period that started within GOODWILL_BILLING_CATCH_UP_DAYS (a year by default), each a separate
+draft for staff to review (void the ones already billed elsewhere).
 Only the CURRENT period's recurring invoice is issued automatically, and only for clients whose
 billing profile says auto-issue; missed periods are never sent in a burst.
 
@@ -36,24 +37,26 @@ def _hours(minutes: int) -> Decimal:
     return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def recurring_periods_due(contract: Contract, today: dt.date) -> list[Period]:
-    """Periods billed in advance: every period that has started, within the catch-up window."""
+def _window(contract: Contract, today: dt.date) -> list[Period]:
+    """The contract's periods that have started, the oldest within the catch-up window."""
     if today < contract.start_date:
         return []
+    oldest = today - dt.timedelta(days=settings.GOODWILL_BILLING_CATCH_UP_DAYS)
     current = period_index(contract, today)
-    first = max(0, current - settings.GOODWILL_BILLING_CATCH_UP_PERIODS + 1)
-    return [period_at(contract, i) for i in range(first, current + 1)]
+    first = max(0, period_index(contract, max(oldest, contract.start_date)))
+    periods = [period_at(contract, i) for i in range(first, current + 1)]
+    return [p for p in periods if p.start >= oldest or p.index == current]
+
+
+def recurring_periods_due(contract: Contract, today: dt.date) -> list[Period]:
+    """Periods billed in advance: every period that has started, within the catch-up window."""
+    return _window(contract, today)
 
 
 def overage_periods_due(contract: Contract, today: dt.date) -> list[Period]:
     """Periods billed in arrears: ended at least the grace days ago, within the window."""
-    if today < contract.start_date:
-        return []
     grace = dt.timedelta(days=settings.GOODWILL_BILLING_OVERAGE_GRACE_DAYS)
-    current = period_index(contract, today)
-    first = max(0, current - settings.GOODWILL_BILLING_CATCH_UP_PERIODS)
-    periods = [period_at(contract, i) for i in range(first, current + 1)]
-    return [p for p in periods if p.end + grace < today]
+    return [p for p in _window(contract, today) if p.end + grace < today]
 
 
 def _create(contract: Contract, period: Period, kind: str, lines) -> Invoice | None:
@@ -81,9 +84,10 @@ def run_invoicing(today: dt.date | None = None) -> int:
             kind__in=(InvoiceKind.RECURRING, InvoiceKind.OVERAGE),
         ).values_list("contract_id", "period_start", "kind")
     )
+    profiles = services.profiles_for({c.client for c in contracts})
     created = 0
     for contract in contracts:
-        profile = services.profile_for(contract.client)
+        profile = profiles[contract.client_id]
         recurring = recurring_periods_due(contract, today)
         for period in recurring:
             if (contract.pk, period.start, InvoiceKind.RECURRING) in existing:

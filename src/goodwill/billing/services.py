@@ -55,6 +55,28 @@ def profile_for(client: Client) -> BillingProfile:
     return profile
 
 
+def profiles_for(clients: Iterable[Client]) -> dict[int, BillingProfile]:
+    """Billing profiles by client id, the missing ones created in one go."""
+    clients = list(clients)
+    found = {p.client_id: p for p in BillingProfile.objects.filter(client__in=clients)}
+    missing = [c for c in clients if c.pk not in found]
+    if missing:
+        BillingProfile.objects.bulk_create(
+            [
+                BillingProfile(
+                    client=c,
+                    tax_rate=Decimal(settings.GOODWILL_BILLING_TAX_RATE),
+                    payment_terms_days=settings.GOODWILL_BILLING_PAYMENT_TERMS_DAYS,
+                    hourly_rate=Decimal(settings.GOODWILL_BILLING_HOURLY_RATE),
+                )
+                for c in missing
+            ],
+            ignore_conflicts=True,
+        )
+        found = {p.client_id: p for p in BillingProfile.objects.filter(client__in=clients)}
+    return found
+
+
 def profile_currency(client: Client) -> str:
     """The currency a client is billed in: its latest invoice's, else the installation's."""
     latest = client.invoices.order_by("-id").values_list("currency", flat=True).first()

@@ -124,7 +124,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "line_form": LineForm(initial={"tax_rate": _default_rate(invoice)}),
             "payment_form": PaymentForm(invoice=invoice) if invoice.is_open else None,
             "dispute_form": DisputeForm(initial={"note": invoice.dispute_note}),
-            "credit_form": CreditForm(),
+            "credit_form": CreditForm(prefix="credit"),
             "today": timezone.localdate(),
         },
     )
@@ -212,7 +212,7 @@ def invoice_line_delete(request: HttpRequest, pk: int, line: int) -> HttpRespons
 @staff_required("billing.edit")
 def invoice_credit(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, pk=pk)
-    form = CreditForm(request.POST)
+    form = CreditForm(request.POST, prefix="credit")
     if not form.is_valid():
         messages.error(request, "Say why you are crediting the invoice.")
         return _back(invoice)

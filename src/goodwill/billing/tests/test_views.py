@@ -61,7 +61,7 @@ def test_dispute_void_and_credit_from_the_page(draft, as_bookkeeper):
     page = as_bookkeeper.get(reverse("billing:invoice", args=[invoice.pk]))
     assert b"Reminders are paused" in page.content
     response = as_bookkeeper.post(reverse("billing:invoice_credit", args=[invoice.pk]),
-                                  {"amount": "", "reason": "Not ordered"})
+                                  {"credit-amount": "", "credit-reason": "Not ordered"})
     note = Invoice.objects.get(kind=InvoiceKind.CREDIT)
     assert response.url == reverse("billing:invoice", args=[note.pk])
     as_bookkeeper.post(reverse("billing:invoice_void", args=[note.pk]))

@@ -22,6 +22,7 @@
         datasets: ageing.datasets.map((d, i) => ({ label: d.label, data: d.data, backgroundColor: palette[i % palette.length] })),
       },
       options: {
+        animation: false,
         scales: { x: { stacked: true, grid: { display: false } }, y: { stacked: true, beginAtZero: true, ticks: { callback: fmt } } },
         plugins: { tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmt(ctx.parsed.y)}` } } },
         // Drill down: a click on a bar opens the invoices of that age bucket.
