@@ -122,8 +122,11 @@ def send_due_reminders(now: dt.datetime | None = None) -> int:
             previous = ledger.get(level.number - 1)
             if previous is not None and previous.claimed_at > now - MIN_GAP:
                 break  # catching up: leave a gap between levels
-            if act_on_level(invoice, level, now):
-                done += 1
+            try:
+                done += act_on_level(invoice, level, now)
+            except Exception:  # one bad invoice must not stop the others' reminders
+                logger.exception("payment-reminders: invoice %s level %s failed",
+                                 invoice.pk, level.number)
             break  # one level per invoice per run
     return done
 

@@ -87,24 +87,32 @@ def run_invoicing(today: dt.date | None = None) -> int:
     profiles = services.profiles_for({c.client for c in contracts})
     created = 0
     for contract in contracts:
-        profile = profiles[contract.client_id]
-        recurring = recurring_periods_due(contract, today)
-        for period in recurring:
-            if (contract.pk, period.start, InvoiceKind.RECURRING) in existing:
-                continue
-            line = services.LineInput(
-                f"{contract.name}, {period.label}", Decimal("1"), contract.fee, profile.tax_rate
-            )
-            invoice = _create(contract, period, InvoiceKind.RECURRING, [line])
-            if invoice is None:
-                continue
-            created += 1
-            if profile.auto_issue and period == recurring[-1]:
-                services.issue(invoice)
-        created += _overage(contract, profile, today, existing)
+        try:
+            created += _invoice_contract(contract, profiles[contract.client_id], today, existing)
+        except Exception:
+            # One broken contract must not stop everyone else's invoices; it is retried tomorrow.
+            logger.exception("invoicing: contract %s failed", contract.pk)
     if created:
         logger.info("invoicing: %s drafts created", created)
     return created
+
+
+def _invoice_contract(contract: Contract, profile, today: dt.date, existing: set) -> int:
+    created = 0
+    recurring = recurring_periods_due(contract, today)
+    for period in recurring:
+        if (contract.pk, period.start, InvoiceKind.RECURRING) in existing:
+            continue
+        line = services.LineInput(
+            f"{contract.name}, {period.label}", Decimal("1"), contract.fee, profile.tax_rate
+        )
+        invoice = _create(contract, period, InvoiceKind.RECURRING, [line])
+        if invoice is None:
+            continue
+        created += 1
+        if profile.auto_issue and period == recurring[-1]:
+            services.issue(invoice)
+    return created + _overage(contract, profile, today, existing)
 
 
 def _overage(contract: Contract, profile, today: dt.date, existing: set) -> int:

@@ -160,3 +160,18 @@ def test_a_run_that_crashes_after_the_insert_leaves_one_invoice_and_one_message(
     assert issued.count() == 1
     # Birch has no financial director: the one invoice mail went to its boss.
     assert [m["To"] for m in billing_mail(smtp_server)] == [cast.birch_boss.email]
+
+
+def test_one_broken_contract_does_not_stop_the_others(cast, monkeypatch, caplog):
+    real = run.recurring_periods_due
+
+    def broken(contract, today):
+        if contract.pk == cast.acme_contract.pk:
+            raise RuntimeError("corrupt contract")
+        return real(contract, today)
+
+    monkeypatch.setattr(run, "recurring_periods_due", broken)
+    assert run.run_invoicing(timezone.localdate()) > 0
+    assert Invoice.objects.filter(contract=cast.birch_contract).exists()
+    assert not Invoice.objects.filter(contract=cast.acme_contract).exists()
+    assert "corrupt contract" in caplog.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from goodwill.billing import money
@@ -14,6 +14,13 @@ quantities = st.decimals(min_value="-50", max_value="500", places=2)
 prices = st.decimals(min_value="0", max_value="100000", places=2)
 rates = st.sampled_from([Decimal(x) for x in ("0", "5", "7.5", "8.1", "15", "19", "20", "21")])
 lines = st.lists(st.tuples(quantities, prices, rates), min_size=1, max_size=12)
+
+
+@pytest.fixture
+def cast_for_hypothesis(db):
+    from goodwill.clients.models import Client
+
+    return Client.objects.create(name="Hypothesis Ltd")
 
 
 @given(lines)
@@ -57,3 +64,28 @@ def test_floats_are_refused():
         money.line_amounts(1.0, Decimal("1"), Decimal("20"))
     with pytest.raises(TypeError):
         money.cents(0.1)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(lines)
+def test_stored_invoice_totals_are_decimal_sums_of_the_stored_lines(cast_for_hypothesis, rows):
+    from goodwill.billing import services
+    from goodwill.billing.models import Invoice, InvoiceKind
+
+    invoice = services.create_draft(
+        client=cast_for_hypothesis,
+        kind=InvoiceKind.ONE_OFF,
+        currency="GBP",
+        lines=[services.LineInput("Line", q, p, r) for q, p, r in rows],
+    )
+    stored = Invoice.objects.get(pk=invoice.pk)
+    stored_lines = list(stored.lines.all())
+    for value in (stored.subtotal, stored.tax, stored.total, stored.balance):
+        assert isinstance(value, Decimal)
+    assert stored.total == sum((line.total for line in stored_lines), Decimal("0"))
+    assert stored.subtotal + stored.tax == stored.total
+    for line, (q, p, r) in zip(stored_lines, rows, strict=True):
+        assert (line.net, line.tax, line.total) == tuple(vars(money.line_amounts(q, p, r)).values())
