@@ -211,22 +211,35 @@ class ClientRevenue:
         return self.time_share / self.revenue_share
 
 
-def _risk(client: Client) -> str:
-    """Until the happiness engine provides a contract-loss risk, a client counts as at risk
-    when its boss or financial director is unhappy (happiness.status.is_unhappy)."""
-    from goodwill.clients.models import Person, StakeholderRole
+def risk_reasons(client_ids: set[int]) -> dict[int, str]:
+    """Why each client's revenue is at risk ('' when it is not).
+
+    Interim measure until the happiness engine provides a contract-loss risk: a client counts as
+    at risk when its boss or financial director is unhappy (happiness.status.is_unhappy): one
+    query for the people, then one question per key person (until happiness answers in bulk).
+    """
+    from goodwill.clients.models import PersonRole, StakeholderRole
     from goodwill.happiness.status import is_unhappy
 
-    people = Person.objects.filter(
-        client=client,
-        is_active=True,
-        roles__role__in=(StakeholderRole.DECISION_MAKER, StakeholderRole.BILLING),
-        roles__dismissed_at__isnull=True,
-    ).distinct()
-    for person in people:
-        if is_unhappy(person):
-            return f"{person.full_name} is unhappy"
-    return ""
+    reasons = dict.fromkeys(client_ids, "")
+    roles = (
+        PersonRole.objects.filter(
+            client_id__in=client_ids,
+            role__in=(StakeholderRole.DECISION_MAKER, StakeholderRole.BILLING),
+            dismissed_at__isnull=True,
+            person__is_active=True,
+        )
+        .select_related("person")
+        .order_by("client_id", "person_id")
+    )
+    asked: set[int] = set()
+    for role in roles:
+        if reasons[role.client_id] or role.person_id in asked:
+            continue
+        asked.add(role.person_id)
+        if is_unhappy(role.person):
+            reasons[role.client_id] = f"{role.person.full_name} is unhappy"
+    return reasons
 
 
 def revenue_by_client(today: dt.date | None = None) -> list[ClientRevenue]:
@@ -257,10 +270,11 @@ def revenue_by_client(today: dt.date | None = None) -> list[ClientRevenue]:
     )
     keys = set(mrr) | set(invoiced)
     clients = Client.objects.in_bulk({k[0] for k in keys} | set(minutes))
+    reasons = risk_reasons({client_id for client_id, _ in mrr})
     rows = []
     for client_id, currency in keys:
         client = clients[client_id]
-        reason = _risk(client) if mrr[(client_id, currency)] else ""
+        reason = reasons.get(client_id, "") if mrr[(client_id, currency)] else ""
         rows.append(
             ClientRevenue(
                 client=client,

@@ -128,3 +128,15 @@ def test_list_filters_overdue_and_by_age(draft, cast, as_bookkeeper):
     assert invoice.number.encode() in as_bookkeeper.get(base + "?overdue=1").content
     assert as_bookkeeper.get(reverse("billing:ageing")).status_code == 200
     assert as_bookkeeper.get(reverse("billing:revenue")).status_code == 200
+
+
+def test_revenue_marks_a_client_at_risk_while_its_boss_is_unhappy(cast, as_owner):
+    from goodwill.happiness.signals import record_signal
+
+    url = reverse("billing:revenue")
+    assert b"At risk" not in as_owner.get(url).content
+    for n in range(3):
+        record_signal(kind="sla_breached", value=-0.6, occurred_at=timezone.now(),
+                      person=cast.boss, key=f"risk{n}", note="breach")
+    page = as_owner.get(url).content.decode()
+    assert "At risk" in page and "Maria Shaw is unhappy" in page
