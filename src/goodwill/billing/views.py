@@ -96,6 +96,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             "kinds": InvoiceKind.choices,
             "buckets": reports.BUCKETS,
             "today": today,
+            "clients": Client.objects.filter(
+                pk__in=Invoice.objects.values("client_id")
+            ).only("pk", "name"),
             "draft_count": Invoice.objects.filter(status=InvoiceStatus.DRAFT).count(),
             "overdue_count": services.overdue_invoices(today).count(),
             "tasks": BillingTask.objects.filter(done_at__isnull=True)
