@@ -275,6 +275,39 @@ def _call_task(invoice: Invoice, row: ReminderLedger, level: Level, now: dt.date
     row.save(update_fields=["sent_at"])
 
 
+def send_held_reminder(row: ReminderLedger, now: dt.datetime | None = None) -> ReminderLedger:
+    """Staff decided to chase after all: send a held-back reminder level to the financial
+    director (never the boss). Same dedupe key as the automatic send, so at most once."""
+    from goodwill.billing.services import BillingError
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = ReminderLedger.objects.select_for_update().select_related("invoice").get(pk=row.pk)
+        invoice = Invoice.objects.select_for_update().select_related("client").get(
+            pk=row.invoice_id
+        )
+        if row.sent_at or row.is_call:
+            raise BillingError("This reminder has already gone out.")
+        if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PART_PAID) or (
+            invoice.balance <= 0
+        ):
+            raise BillingError(f"{invoice.number} is no longer owed.")
+        if invoice.disputed:
+            raise BillingError("Close the dispute before chasing.")
+        recipient = services.billing_recipient(invoice.client)
+        if recipient.person is None or recipient.warning:
+            raise BillingError("There is no financial director to send it to.")
+        level = next(lv for lv in schedule() if lv.number == row.level)
+        message = _enqueue_reminder(invoice, level, recipient.person, now)
+        row.sent_at, row.recipient, row.message_id = now, recipient.person, message.message_id
+        row.save(update_fields=["sent_at", "recipient", "message_id"])
+        _signal(invoice, level, recipient.person, now)
+        BillingTask.objects.filter(
+            key=f"invoice:{invoice.pk}:held:{row.level}", done_at__isnull=True
+        ).update(done_at=now)
+        return row
+
+
 def complete_task(task: BillingTask, now: dt.datetime | None = None) -> BillingTask:
     BillingTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
         done_at=now or timezone.now()

@@ -32,4 +32,5 @@ urlpatterns = [
     path("clients/<int:client_pk>/", views.client_billing, name="client"),
     path("clients/<int:client_pk>/statement.pdf", views.statement, name="statement"),
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
+    path("reminders/<int:pk>/send/", views.reminder_send, name="reminder_send"),
 ]

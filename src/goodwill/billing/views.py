@@ -513,6 +513,22 @@ def client_billing(request: HttpRequest, client_pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required("billing.edit")
+def reminder_send(request: HttpRequest, pk: int) -> HttpResponse:
+    from goodwill.billing.models import ReminderLedger
+    from goodwill.billing.reminders import send_held_reminder
+
+    row = get_object_or_404(ReminderLedger, pk=pk)
+    try:
+        send_held_reminder(row)
+    except services.BillingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Reminder {row.level} queued for the financial director.")
+    return redirect("billing:invoice", pk=row.invoice_id)
+
+
+@require_POST
+@staff_required("billing.edit")
 def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     from goodwill.billing.reminders import complete_task
 

@@ -39,6 +39,7 @@ NOT_PAGES: dict = {
     "billing:invoice_line_delete": "POST only; billing/tests/test_views.py",
     "billing:bank_import_commit": "POST only; billing/tests/test_bank.py",
     "billing:task_done": "POST only; billing/tests/test_views.py",
+    "billing:reminder_send": "POST only; billing/tests/test_reminders.py",
     "billing:invoice_pdf": "a PDF download; billing/tests/test_views.py",
     "billing:statement": "a PDF download; billing/tests/test_views.py",
     "billing:export": "CSV downloads; billing/tests/test_exports.py",

@@ -191,3 +191,25 @@ def test_two_concurrent_runs_send_each_level_once(cast):
     assert sorted(results) == [0, 1]
     assert reminder_rows(invoice).count() == 1
     assert ReminderLedger.objects.filter(invoice=invoice).count() == 1
+
+
+@pytest.mark.django_db
+def test_staff_can_send_a_held_reminder_once_to_the_financial_director(cast, as_bookkeeper):
+    from django.urls import reverse
+
+    invoice = issued_invoice(cast, days_overdue=10)
+    now = timezone.now()
+    for n in range(3):
+        record_signal(kind="sla_breached", value=-0.6, occurred_at=now, person=cast.boss,
+                      key=f"s{n}", note="breach")
+    reminders.send_due_reminders(now)
+    row = invoice.reminders.get()
+    assert row.held_reason and not reminder_rows(invoice).exists()
+    url = reverse("billing:reminder_send", args=[row.pk])
+    as_bookkeeper.post(url)
+    as_bookkeeper.post(url)
+    (message,) = reminder_rows(invoice)
+    assert message.to == [cast.fd.email]
+    row.refresh_from_db()
+    assert row.sent_at is not None
+    assert BillingTask.objects.get(kind=TaskKind.HELD).done_at is not None
