@@ -57,7 +57,7 @@ def client_overview(today: dt.date | None = None) -> QuerySet[Client]:
         .values("n")
     )
     mrr = live.order_by().values("client").annotate(total=Sum("monthly_value")).values("total")
-    return Client.objects.annotate(
+    return _with_health(Client.objects).annotate(
         contract_status=Subquery(
             contracts.annotate(rank=rank).order_by("rank", "notice_deadline").values("status")[:1]
         ),
@@ -73,6 +73,18 @@ def client_overview(today: dt.date | None = None) -> QuerySet[Client]:
         has_boss=_has_role(StakeholderRole.DECISION_MAKER),
         has_billing=_has_role(StakeholderRole.BILLING),
     ).select_related("account_manager")
+
+
+def _with_health(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """The happiness engine's cached health, band and first reason (None until scored)."""
+    from goodwill.happiness.models import ClientScore
+
+    score = ClientScore.objects.filter(client=OuterRef("pk"))
+    return clients.annotate(
+        health_score=Subquery(score.values("health")[:1]),
+        health_band=Subquery(score.values("band")[:1]),
+        health_reasons=Subquery(score.values("reasons")[:1]),
+    )
 
 
 def _has_role(role: str) -> Exists:

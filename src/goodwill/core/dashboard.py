@@ -1,7 +1,8 @@
 """What the owner sees first: the portfolio at a glance and what needs attention.
 
-Health scores arrive with the happiness engine; until then the dashboard works from what is
-known for certain: contracts, renewals, and gaps in the people who decide renewals.
+Contracts, renewals and gaps in the people who decide renewals come from here; health, the
+at-risk list and today's next actions from the happiness engine (its template tags), so the
+dashboard shows a red client, and why, without scrolling.
 """
 
 from __future__ import annotations
@@ -61,9 +62,19 @@ def portfolio(today: dt.date) -> Portfolio:
 
 
 def upcoming_renewals(today: dt.date, days: int = 90) -> QuerySet[Contract]:
+    """Live contracts renewing soon, with their client's health (None until scored)."""
+    from django.db.models import OuterRef, Subquery
+
+    from goodwill.happiness.models import ClientScore
+
+    health = ClientScore.objects.filter(client=OuterRef("client_id"))
     return (
         with_status(Contract.objects.select_related("client"), today)
         .filter(status__in=LIVE_STATUSES, renewal_date__lte=today + dt.timedelta(days=days))
+        .annotate(
+            health=Subquery(health.values("health")[:1]),
+            health_band=Subquery(health.values("band")[:1]),
+        )
         .order_by("notice_deadline")
     )
 

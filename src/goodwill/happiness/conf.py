@@ -14,6 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "CADENCE_DAYS": {"decision_maker": 90, "gatekeeper": 30},
     "CSAT_SCALE": 5,
     "CSAT_EVERY_DAYS": 7,
+    "CSAT_DELAY_MINUTES": 60,
     "NPS_EVERY_DAYS": 91,
 }
 

@@ -78,9 +78,13 @@ def signals_for_event(event: Any) -> list[dict[str, Any]]:
         if old in DONE and new in OPEN and event.actor_user_id is None:
             specs.append(sources.ticket_reopened(**base, at=at, event_id=event.pk))
         elif new in DONE and old not in DONE:
+            # The sweep flags breaches with an UPDATE: read the flag, not a stale instance.
+            breached = type(ticket).objects.filter(pk=ticket.pk).values_list(
+                "sla_breached", flat=True
+            ).first()
             specs.extend(sources.resolution(
                 **base, opened_at=ticket.opened_at, at=at, due_at=ticket.resolution_due_at,
-                breached=ticket.sla_breached, priority=ticket.priority,
+                breached=bool(breached), priority=ticket.priority,
             ))
             _after_resolution(ticket, at)
     return [s for s in specs if s]

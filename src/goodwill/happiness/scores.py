@@ -219,7 +219,8 @@ def _reason_text(
     if kind == SignalKind.SLA_MET:
         return f"SLA met on {_plural(n90, 'ticket')} in the last 90 days"
     if kind == SignalKind.TICKET_OPENED:
-        return f"{_plural(n30 or n90, 'ticket')} raised ({recent.split(' ', 1)[1]})"
+        span = "30" if n30 else "90"
+        return f"{_plural(n30 or n90, 'ticket')} raised in the last {span} days"
     if kind == SignalKind.TICKET_REOPENED:
         return f"reopened {_plural(n90, 'ticket')} in the last 90 days"
     if kind == SignalKind.ESCALATION:

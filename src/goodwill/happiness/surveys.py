@@ -104,6 +104,8 @@ def send_csat(ticket: Any, now: dt.datetime | None = None) -> SurveyRequest | No
         context=f"survey:{survey.pk}",
         dedupe_key=f"csat:{ticket.pk}",
         automatic=True,
+        # Give them time to see the fix hold (and keep it apart from the "resolved" notice).
+        send_after=now + dt.timedelta(minutes=conf.get("CSAT_DELAY_MINUTES")),
     )
     return survey
 

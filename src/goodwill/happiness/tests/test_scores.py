@@ -1,0 +1,125 @@
+"""Scoring on constructed scenarios with known answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from goodwill.desk import services as desk
+from goodwill.desk.models import TicketStatus
+from goodwill.happiness import queries, scores, status, surveys
+from goodwill.happiness.models import Band, ClientScore, PersonScore, Signal, SignalKind
+from goodwill.happiness.signals import record_signal
+from goodwill.happiness.tests.scenarios import breached_p1s
+
+pytestmark = pytest.mark.django_db
+
+
+def rate(ticket, rating: int, comment: str) -> None:
+    desk.change_status(ticket, TicketStatus.RESOLVED, by_user=None)
+    survey = ticket_survey(ticket) or surveys.SurveyRequest.objects.create(
+        kind="csat", person=ticket.requester, client=ticket.client, ticket=ticket, scale=5,
+        sent_at=timezone.now(),
+    )
+    surveys.answer(survey, rating, comment)
+
+
+def ticket_survey(ticket):
+    return surveys.SurveyRequest.objects.filter(ticket=ticket).first()
+
+
+def test_nobody_known_is_green_with_no_reasons(cast):
+    scores.recompute_all()
+    score = PersonScore.objects.get(person=cast.birch_user)
+    assert score.band == Band.GREEN
+    assert score.score == scores.BASELINE_SCORE
+    assert score.reasons == []
+
+
+def test_boss_with_three_breached_p1s_and_a_1_of_5_is_red_and_tops_the_at_risk_list(cast):
+    tickets = breached_p1s(cast, cast.boss)
+    rate(tickets[0], 1, "still broken")
+    scores.recompute_all()
+
+    boss = PersonScore.objects.get(person=cast.boss)
+    assert boss.band == Band.RED
+    texts = [r["text"] for r in boss.reasons]
+    assert any("SLA breaches on their tickets in the last 30 days" in t for t in texts), texts
+    assert any(f"rated {tickets[0].reference} 1/5: ‘still broken’" in t for t in texts), texts
+    assert boss.reasons[0]["effect"] < 0
+
+    acme = ClientScore.objects.get(client=cast.acme)
+    assert acme.band == Band.RED
+    assert acme.reasons[0]["text"].startswith("boss unhappy (Maria Shaw")
+    assert any(r["kind"] == "sla" for r in acme.reasons)
+    top = queries.at_risk()[0]
+    assert top.client_id == cast.acme.pk
+    assert status.is_unhappy(cast.boss)
+    assert not status.is_unhappy(cast.pa)
+
+
+def test_recent_signals_weigh_more_than_old_ones(cast):
+    now = timezone.now()
+    for person, days_ago in ((cast.pa, 2), (cast.fd, 120)):
+        record_signal(kind=SignalKind.SLA_BREACHED, value=-0.9, person=person,
+                      occurred_at=now - dt.timedelta(days=days_ago), key=f"t:{person.pk}")
+    scores.recompute_all()
+    recent = PersonScore.objects.get(person=cast.pa).score
+    old = PersonScore.objects.get(person=cast.fd).score
+    assert recent < old < scores.BASELINE_SCORE + 1
+
+
+def test_trend_compares_with_30_and_90_days_ago(cast):
+    now = timezone.now()
+    record_signal(kind=SignalKind.CSAT, value=1.0, person=cast.pa,
+                  occurred_at=now - dt.timedelta(days=60), key="old-praise")
+    record_signal(kind=SignalKind.CSAT, value=-1.0, person=cast.pa, occurred_at=now,
+                  key="new-complaint", note="rated GW-1 1/5")
+    scores.recompute_all()
+    pa = PersonScore.objects.get(person=cast.pa)
+    assert pa.score_30d > pa.score  # 30 days ago they were happier
+    assert pa.score_90d == scores.BASELINE_SCORE  # 90 days ago nothing was known
+    assert pa.trend_30 < 0
+
+
+def test_incremental_refresh_matches_the_full_recompute(cast):
+    breached_p1s(cast, cast.pa, count=2)
+    live_person = PersonScore.objects.get(person=cast.pa)
+    live_client = ClientScore.objects.get(client=cast.acme)
+    scores.recompute_all()
+    full_person = PersonScore.objects.get(person=cast.pa)
+    full_client = ClientScore.objects.get(client=cast.acme)
+    assert (live_person.score, live_person.band) == (full_person.score, full_person.band)
+    assert live_client.health == full_client.health
+
+
+def test_client_health_explains_overdue_hours_burn_and_boss_silence(cast):
+    from goodwill.desk.models import TimeEntry
+
+    TimeEntry.objects.create(ticket=cast.ticket, contract=cast.acme_contract, minutes=30 * 60,
+                             work_date=timezone.localdate())
+    scores.recompute_all()
+    acme = ClientScore.objects.get(client=cast.acme)
+    texts = " / ".join(r["text"] for r in acme.reasons)
+    assert "150 % of the included hours" in texts
+    assert "boss (Maria Shaw) never contacted" in texts
+    from goodwill.clients.services import record_contact
+
+    record_contact(cast.boss)
+    scores.recompute_all()
+    after = ClientScore.objects.get(client=cast.acme)
+    assert "never contacted" not in " / ".join(r["text"] for r in after.reasons)
+    assert after.health > acme.health
+
+
+def test_scores_are_rebuildable_from_signals_alone(cast):
+    breached_p1s(cast, cast.boss, count=1)
+    scores.recompute_all()
+    before = {s.person_id: s.score for s in PersonScore.objects.all()}
+    PersonScore.objects.all().delete()
+    ClientScore.objects.all().delete()
+    scores.recompute_all()
+    assert {s.person_id: s.score for s in PersonScore.objects.all()} == before
+    assert Signal.objects.filter(kind=SignalKind.SLA_BREACHED, person=cast.boss).count() == 1
