@@ -72,6 +72,12 @@ JOBS: tuple[Job, ...] = (
     Job("outbox", "goodwill.core.outbox.deliver_due", MINUTE, "e-mails sent"),
     Job("webhooks", "goodwill.api.webhooks.deliver_due", MINUTE, "webhooks delivered"),
     Job("planner-statistics", "goodwill.core.worker.refresh_planner_statistics", DAY, "databases"),
+    # Happiness (issue 5): silence past the cadence, decayed scores, next actions, digest.
+    Job("happiness-silence", "goodwill.happiness.playbook.record_silences", DAY, "silences"),
+    Job("happiness-scores", "goodwill.happiness.playbook.recompute_daily", DAY, "people scored"),
+    Job("happiness-actions", "goodwill.happiness.playbook.generate", HOUR, "next actions added"),
+    Job("happiness-digest", "goodwill.happiness.playbook.send_digests", DAY, "digests queued"),
+    Job("nps-surveys", "goodwill.happiness.surveys.send_relationship_surveys", DAY, "surveys"),
 )
 
 
