@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from goodwill.accounts.permissions import can
 from goodwill.api.tests.support import bearer
 from goodwill.api.v1 import api
+from goodwill.billing.models import Invoice
 from goodwill.clients.models import Client, Person
 from goodwill.core.models import OutboundMessage
 from goodwill.desk import services as desk
@@ -47,7 +48,10 @@ def world(cast, settings, tmp_path):
     note_file = desk.attach(
         cast.ticket, SimpleUploadedFile("note.txt", b"INTERNAL"), by_user=cast.tech, message=note
     )
+    birch_invoice = _issued_invoice(cast.birch, "BIRCH-SECRET invoice line")
+    acme_draft = _draft_invoice(cast.acme, "INTERNAL draft line")
     return {
+        "invoice_ids": [birch_invoice.pk, acme_draft.pk],
         "ticket_numbers": [birch_ticket.number, colleague_ticket.number],
         "client_ids": [cast.birch.pk],
         "person_ids": [cast.birch_user.pk, cast.birch_boss.pk],
@@ -55,6 +59,23 @@ def world(cast, settings, tmp_path):
         "attachment_ids": [birch_file.pk, note_file.pk],
         "birch_ticket": birch_ticket,
     }
+
+
+def _draft_invoice(client, text: str):
+    from decimal import Decimal
+
+    from goodwill.billing.services import LineInput, create_draft
+
+    return create_draft(
+        client=client, kind="one_off",
+        lines=[LineInput(text, Decimal("1"), Decimal("99.00"), Decimal("20"))],
+    )
+
+
+def _issued_invoice(client, text: str):
+    from goodwill.billing.services import issue
+
+    return issue(_draft_invoice(client, text), send=False)
 
 
 def _state() -> dict[str, Any]:
@@ -68,7 +89,15 @@ def _state() -> dict[str, Any]:
         "clients": Client.objects.count(),
         "accounts": PortalAccount.objects.count(),
         "outbox": OutboundMessage.objects.count(),
+        "invoices": list(Invoice.objects.order_by("pk").values_list("pk", "status", "balance")),
+        "signals": _signals(),
     }
+
+
+def _signals() -> int:
+    from django.apps import apps
+
+    return apps.get_model("happiness", "Signal").objects.count()
 
 
 SECRETS = (b"BIRCH-SECRET", b"Birch", b"FD-PRIVATE", b"INTERNAL-NOTE", b"INTERNAL")
@@ -97,6 +126,9 @@ def _kwargs_for(pattern: URLPattern, world: dict, visible: set[int]) -> list[dic
         numbers = world["ticket_numbers"]
         near = {*numbers, numbers[0] - 1, numbers[0] + 1, 999_999} - visible
         return [{"number": n} for n in sorted(near)]
+    if keys == {"pk"} and pattern.name == "invoice_pdf":
+        ids = world["invoice_ids"]
+        return [{"pk": n} for n in {*ids, ids[0] + 1, 999_999}]
     if keys == {"pk"} and pattern.name == "attachment":
         ids = world["attachment_ids"]
         return [{"pk": n} for n in {*ids, ids[0] + 1, 999_999}]
@@ -183,7 +215,7 @@ def _fill(path: str, world: dict, own: dict | None = None) -> list[str]:
     choices = {
         "{client_id}": world["client_ids"], "{person_id}": world["person_ids"],
         "{contract_id}": world["contract_ids"], "{number}": world["ticket_numbers"],
-        "{attachment_id}": world["attachment_ids"],
+        "{attachment_id}": world["attachment_ids"], "{invoice_id}": world["invoice_ids"],
     }
     for placeholder, ids in choices.items():
         if placeholder in path:
@@ -197,6 +229,8 @@ BODIES = {
     "/people": {"client_id": "{birch}", "first_name": "Tampered", "email": "t@birch.test"},
     "/tickets": {"subject": "Tampered", "requester_id": "{birch_person}"},
     "/tickets/{number}/messages": {"body": "Tampered"},
+    "/tickets/{number}/status": {"status": "closed"},
+    "/survey-answers": {"person_id": "{birch_person}", "kind": "csat", "rating": 1},
 }
 
 
@@ -230,7 +264,9 @@ def test_every_api_route_as_an_acme_person_against_birch(cast, world, client, wh
             walked += 1
             where = f"{who}: {method} {url}"
             _assert_no_secret(response.content, where, secrets)
-            if path != template:  # an object of someone else's
+            if template in STAFF_ONLY:
+                assert response.status_code == 403, f"{where}: {response.status_code}"
+            elif path != template:  # an object of someone else's
                 assert response.status_code == 404, f"{where}: {response.status_code}"
                 assert response["Content-Type"] == "application/problem+json"
             elif method == "POST":
@@ -264,7 +300,16 @@ NEEDS = {
     ("POST", "/tickets/{number}/messages"): "tickets.work",
     ("GET", "/attachments/{attachment_id}"): "tickets.view",
     ("GET", "/time-entries"): "tickets.view",
+    ("POST", "/tickets/{number}/status"): "tickets.work",
+    ("GET", "/invoices"): "billing.view", ("GET", "/invoices/{invoice_id}"): "billing.view",
+    ("GET", "/payments"): "billing.view",
+    ("POST", "/survey-answers"): "surveys.edit",  # owner only, like every history write
+    ("GET", "/signals"): "happiness.view", ("GET", "/clients/{client_id}/scores"): "happiness.view",
+    ("GET", "/next-actions"): "happiness.view", ("GET", "/bookings"): "calendar.view",
 }
+# Staff's own business: a client's people get 403 for the whole resource (their own happiness
+# score included), whatever the id.
+STAFF_ONLY = {"/signals", "/clients/{client_id}/scores", "/next-actions", "/bookings"}
 
 
 def test_every_api_route_is_in_the_capability_table():

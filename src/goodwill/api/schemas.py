@@ -186,3 +186,113 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
         return timezone.make_aware(value)
     return value
 
+
+
+class StatusIn(InSchema):
+    status: str = Field(pattern="^(new|open|waiting_client|waiting_third_party|resolved|closed)$")
+    at: dt.datetime | None = Field(None, description="Owner tokens only: when it happened.")
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str | None
+    client_id: int
+    contract_id: int | None
+    kind: str
+    status: str
+    currency: str
+    issue_date: dt.date | None
+    due_date: dt.date | None
+    period_start: dt.date | None
+    period_end: dt.date | None
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+    paid: Decimal
+    balance: Decimal
+    disputed: bool
+
+
+class PaymentOut(Schema):
+    id: int
+    client_id: int
+    amount: Decimal
+    currency: str
+    received_on: dt.date
+    reference: str
+    method: str
+
+
+class SurveyAnswerIn(InSchema):
+    person_id: int = Field(ge=1, le=MAX_ID)
+    kind: str = Field("csat", pattern="^(csat|nps)$")
+    rating: int = Field(ge=0, le=10, description="csat 1-5, nps 0-10")
+    comment: str = Field("", max_length=2000)
+    ticket_number: int | None = Field(None, ge=1, le=MAX_ID)
+    answered_at: dt.datetime | None = None
+    external_id: str | None = Field(None, max_length=200)
+
+
+class SurveyAnswerOut(Schema):
+    id: int
+    person_id: int | None
+    kind: str
+    value: float
+    occurred_at: dt.datetime
+    note: str
+
+
+class SignalOut(Schema):
+    id: int
+    client_id: int
+    person_id: int | None
+    kind: str
+    value: float
+    occurred_at: dt.datetime
+    source: str
+    note: str
+
+
+class PersonScoreOut(Schema):
+    person_id: int
+    client_id: int
+    score: int
+    band: str
+    reasons: list[Any]
+    computed_at: dt.datetime
+
+
+class ClientScoreOut(Schema):
+    client_id: int
+    health: int
+    band: str
+    risk: int
+    reasons: list[Any]
+    computed_at: dt.datetime
+
+
+class ScoresOut(Schema):
+    client: ClientScoreOut | None
+    people: list[PersonScoreOut]
+
+
+class NextActionOut(Schema):
+    id: int
+    client_id: int
+    person_id: int | None
+    rule: str
+    title: str
+    why: str
+    status: str
+    created_at: dt.datetime
+
+
+class BookingOut(Schema):
+    id: int
+    client_id: int | None
+    staff_id: int | None
+    appointment_type_id: int | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    location: str

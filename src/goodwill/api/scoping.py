@@ -67,3 +67,21 @@ def time_entries(principal: Principal) -> QuerySet[TimeEntry]:
         return portal.time_entries_for(principal.person)
     need(principal, "tickets.view")
     return TimeEntry.objects.all()
+
+
+def invoices(principal: Principal):
+    from goodwill.billing.models import Invoice
+
+    if principal.person is not None:
+        return portal.invoices_for(principal.person)
+    need(principal, "billing.view")
+    return Invoice.objects.all()
+
+
+def payments(principal: Principal):
+    from goodwill.billing.models import Payment
+
+    if principal.person is not None:
+        return portal.payments_for(principal.person)
+    need(principal, "billing.view")
+    return Payment.objects.all()

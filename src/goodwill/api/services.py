@@ -182,3 +182,38 @@ def create_message(
 
 def now_or(value: dt.datetime | None) -> dt.datetime:
     return value or timezone.now()
+
+
+SURVEY_SCALES = {"csat": 5, "nps": 10}
+
+
+def create_survey_answer(
+    *, person: Person, kind: str, rating: int, comment: str = "", ticket: Ticket | None = None,
+    answered_at: dt.datetime | None = None, external_id: str | None = None,
+) -> tuple[Any, bool]:
+    """A survey answer from the old desk, recorded as the happiness signal a live answer makes
+    (through happiness.signals.record_signal, its entry point for other apps)."""
+    from goodwill.happiness.signals import record_signal
+    from goodwill.happiness.surveys import value_of
+
+    if kind not in SURVEY_SCALES:
+        raise RecordError({"kind": "Use csat (1-5) or nps (0-10)."})
+    scale = SURVEY_SCALES[kind]
+    if not (0 if kind == "nps" else 1) <= rating <= scale:
+        raise RecordError({"rating": f"A {kind} rating is between "
+                                     f"{0 if kind == 'nps' else 1} and {scale}."})
+    if ticket is not None and ticket.client_id != person.client_id:
+        raise RecordError({"ticket": "The ticket is not of this person's client."})
+    said = f": \u2018{comment.strip()[:120]}\u2019" if comment.strip() else ""
+    what = f"rated {ticket.reference}" if ticket is not None else "recommend score"
+    at = answered_at or timezone.now()
+    key = f"import:survey:{external_id}" if external_id else None
+    with transaction.atomic():
+        signal = record_signal(
+            kind=kind, value=value_of(kind, rating, scale), occurred_at=at, person=person,
+            source=f"ticket:{ticket.reference}" if ticket is not None else "import",
+            key=key, note=f"{what} {rating}/{scale}{said}",
+            details={"rating": rating, "scale": scale, "comment": comment[:1000],
+                     "imported": True},
+        )
+    return signal, True

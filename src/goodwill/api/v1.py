@@ -17,20 +17,30 @@ from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from goodwill.clients.models import Person, StakeholderRole
-from goodwill.desk.models import Attachment, Channel, Message, TicketStatus
+from goodwill.desk import services as desk
+from goodwill.desk.models import Attachment, Channel, Message, Ticket, TicketStatus
 
 from . import pagination, problems, scoping, services
 from .auth import Principal, TokenAuth
 from .problems import ERRORS, ApiProblem, forbidden, not_found, problem_response
 from .schemas import (
     MAX_ID,
+    BookingOut,
     ClientIn,
     ClientOut,
     ContractOut,
+    InvoiceOut,
     MessageIn,
     MessageOut,
+    NextActionOut,
+    PaymentOut,
     PersonIn,
     PersonOut,
+    ScoresOut,
+    SignalOut,
+    StatusIn,
+    SurveyAnswerIn,
+    SurveyAnswerOut,
     TicketIn,
     TicketOut,
     TimeEntryOut,
@@ -417,3 +427,166 @@ def list_time_entries(
     return pagination.page(qs, cursor, limit)
 
 
+
+
+@api.post("/tickets/{number}/status", response={200: TicketOut, **ERRORS}, tags=["tickets"])
+def set_ticket_status(request, number: int, data: StatusIn):
+    """Change the status; an owner's token importing history gives the moment (`at`), after the
+    ticket's messages, so a late client message does not reopen a closed import."""
+    principal = _who(request)
+    ticket = _get(scoping.tickets(principal), number=number)
+    if principal.person is not None:
+        raise forbidden("A client's token cannot change a ticket's status; reply instead.")
+    if not principal.can("tickets.work"):
+        raise forbidden("Changing a ticket needs tickets.work.")
+    _historical(principal, data.at)
+    try:
+        desk.change_status(ticket, data.status, by_user=principal.user, at=aware(data.at))
+    except desk.TicketError as exc:
+        raise ApiProblem(422, "; ".join(exc.messages)) from exc
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+# --- Billing -----------------------------------------------------------------------------------
+
+
+@api.get("/invoices", response={200: page_of(InvoiceOut), **ERRORS}, tags=["billing"])
+def list_invoices(
+    request, client_id: int | None = Query(None, ge=1, le=MAX_ID),
+    status: str | None = Query(None, pattern="^(draft|issued|part_paid|paid|void)$"),
+    overdue: bool | None = Query(None, description="Only open invoices past their due date."),
+    cursor: str | None = CURSOR, limit: int | None = LIMIT,
+):
+    qs = scoping.invoices(_who(request))
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    if status:
+        qs = qs.filter(status=status)
+    if overdue:
+        qs = qs.filter(status__in=("issued", "part_paid"), balance__gt=0,
+                       due_date__lt=timezone.localdate()).exclude(kind="credit")
+    return pagination.page(qs, cursor, limit)
+
+
+@api.get("/invoices/{invoice_id}", response={200: InvoiceOut, **ERRORS}, tags=["billing"])
+def get_invoice(request, invoice_id: int):
+    return _get(scoping.invoices(_who(request)), pk=invoice_id)
+
+
+@api.get("/payments", response={200: page_of(PaymentOut), **ERRORS}, tags=["billing"])
+def list_payments(
+    request, client_id: int | None = Query(None, ge=1, le=MAX_ID),
+    cursor: str | None = CURSOR, limit: int | None = LIMIT,
+):
+    qs = scoping.payments(_who(request))
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    return pagination.page(qs, cursor, limit)
+
+
+# --- Survey answers (history import) ----------------------------------------------------------
+
+
+@api.post(
+    "/survey-answers", response={201: SurveyAnswerOut, 200: SurveyAnswerOut, **ERRORS},
+    tags=["happiness"],
+)
+def create_survey_answer(request, data: SurveyAnswerIn):
+    """An answer to a satisfaction (csat) or relationship (nps) survey from the old desk."""
+    principal = _who(request)
+    if not principal.is_admin:
+        raise forbidden("Only an owner's token may import survey answers.")
+    _historical(principal, data.answered_at)
+    person = _get(scoping.people(principal), pk=data.person_id)
+    ticket = None
+    if data.ticket_number is not None:
+        ticket = _get(scoping.tickets(principal), number=data.ticket_number)
+    key = f"import:survey:{data.external_id}" if data.external_id else None
+    from django.apps import apps
+
+    existed = bool(key) and apps.get_model("happiness", "Signal").objects.filter(key=key).exists()
+    try:
+        signal, _ = services.create_survey_answer(
+            person=person, kind=data.kind, rating=data.rating, comment=data.comment,
+            ticket=ticket, answered_at=aware(data.answered_at), external_id=data.external_id,
+        )
+    except services.RecordError as exc:
+        raise _record_error(exc) from exc
+    return Status(200 if existed else 201, signal)
+
+
+# --- Happiness and bookings: staff only (a client's people never see their own scores) --------
+
+
+def _staff_only(principal: Principal, capability: str) -> None:
+    if principal.person is not None:
+        raise forbidden("This is for the provider's staff only.")
+    scoping.need(principal, capability)
+
+
+def _model(label: str):
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+@api.get("/signals", response={200: page_of(SignalOut), **ERRORS}, tags=["happiness"])
+def list_signals(
+    request, client_id: int | None = Query(None, ge=1, le=MAX_ID),
+    person_id: int | None = Query(None, ge=1, le=MAX_ID),
+    kind: str | None = Query(None, max_length=24), since: dt.datetime | None = None,
+    cursor: str | None = CURSOR, limit: int | None = LIMIT,
+):
+    _staff_only(_who(request), "happiness.view")
+    qs = _model("happiness.Signal").objects.all()
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if since is not None:
+        qs = qs.filter(occurred_at__gte=aware(since))
+    return pagination.page(qs, cursor, limit)
+
+
+@api.get("/clients/{client_id}/scores", response={200: ScoresOut, **ERRORS},
+         tags=["happiness"])
+def client_scores(request, client_id: int):
+    """The client's health and each person's happiness, with the reasons behind them."""
+    principal = _who(request)
+    _staff_only(principal, "happiness.view")
+    client = _get(scoping.clients(principal), pk=client_id)
+    health = _model("happiness.ClientScore").objects.filter(client=client).first()
+    people = _model("happiness.PersonScore").objects.filter(client=client).order_by("score")
+    return {"client": health, "people": list(people)}
+
+
+@api.get("/next-actions", response={200: page_of(NextActionOut), **ERRORS}, tags=["happiness"])
+def list_next_actions(
+    request, client_id: int | None = Query(None, ge=1, le=MAX_ID),
+    status: str | None = Query(None, max_length=12),
+    cursor: str | None = CURSOR, limit: int | None = LIMIT,
+):
+    _staff_only(_who(request), "happiness.view")
+    qs = _model("happiness.NextAction").objects.all()
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    if status:
+        qs = qs.filter(status=status)
+    return pagination.page(qs, cursor, limit)
+
+
+@api.get("/bookings", response={200: page_of(BookingOut), **ERRORS}, tags=["scheduling"])
+def list_bookings(
+    request, client_id: int | None = Query(None, ge=1, le=MAX_ID),
+    starts_after: dt.datetime | None = None,
+    cursor: str | None = CURSOR, limit: int | None = LIMIT,
+):
+    _staff_only(_who(request), "calendar.view")
+    qs = _model("scheduling.Booking").objects.all()
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    if starts_after is not None:
+        qs = qs.filter(starts_at__gte=aware(starts_after))
+    return pagination.page(qs, cursor, limit)

@@ -80,3 +80,22 @@ def time_entries_for(person: Person) -> QuerySet[TimeEntry]:
     if not sees_contract(person):
         return TimeEntry.objects.none()
     return TimeEntry.objects.filter(ticket__client_id=person.client_id)
+
+
+def invoices_for(person: Person):
+    """Issued invoices and credit notes (never drafts) for the financial director and the boss."""
+    from goodwill.billing.models import Invoice, InvoiceStatus
+
+    if not sees_money(person):
+        return Invoice.objects.none()
+    return Invoice.objects.filter(client_id=person.client_id).exclude(
+        status=InvoiceStatus.DRAFT
+    )
+
+
+def payments_for(person: Person):
+    from goodwill.billing.models import Payment
+
+    if not sees_money(person):
+        return Payment.objects.none()
+    return Payment.objects.filter(client_id=person.client_id)

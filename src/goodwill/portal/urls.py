@@ -14,6 +14,8 @@ urlpatterns = [
     path("tickets/<int:number>/", views.ticket, name="ticket"),
     path("files/<int:pk>/", views.attachment, name="attachment"),
     path("contract/", views.contract, name="contract"),
+    path("invoices/", views.invoices, name="invoices"),
+    path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     # Staff pages
     path("staff/people/<int:pk>/", views.access, name="access"),
     path("staff/people/<int:pk>/invite/", views.invite, name="invite"),

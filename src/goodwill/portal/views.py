@@ -21,6 +21,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -56,6 +57,7 @@ def page(request: HttpRequest, template: str, context: dict[str, Any], status: i
     extra = {"person": person, **branding()}
     if person is not None:
         extra["sees_contract"] = scoping.sees_contract(person)
+        extra["sees_money"] = scoping.sees_money(person)
     return render(request, template, {**extra, **context}, status=status)
 
 
@@ -360,6 +362,46 @@ def contract(request: HttpRequest) -> HttpResponse:
         used = hours.hours_for(found, [period])[0]
         rows.append({"contract": found, "status": status, "period": period, "hours": used})
     return page(request, "portal/contract.html", {"rows": rows})
+
+
+@require_GET
+@portal_required
+def invoices(request: HttpRequest) -> HttpResponse:
+    """The financial director's (and the boss's) invoices, what is overdue, and the balance."""
+    from goodwill.billing.services import client_balance
+
+    person: Person = request.person  # type: ignore[attr-defined]
+    if not scoping.sees_money(person):
+        raise Http404("Invoices are for the financial director and the boss.")
+    today = timezone.localdate()
+    rows = list(scoping.invoices_for(person).order_by("-issue_date", "-id")[:200])
+    for row in rows:
+        row.overdue = bool(row.is_open and row.balance > 0 and row.due_date
+                           and row.due_date < today)
+    return page(
+        request,
+        "portal/invoices.html",
+        {
+            "invoices": rows,
+            "overdue": [r for r in rows if r.overdue],
+            "balance": client_balance(person.client),
+            "payments": scoping.payments_for(person).order_by("-received_on", "-id")[:20],
+        },
+    )
+
+
+@require_GET
+@portal_required
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from goodwill.billing.services import invoice_pdf as render_pdf
+
+    person: Person = request.person  # type: ignore[attr-defined]
+    invoice = get_object_or_404(scoping.invoices_for(person), pk=pk)
+    response = HttpResponse(render_pdf(invoice), content_type="application/pdf")
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", invoice.label)
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- Staff: invitations and the client's portal policy ----------------------------------------

@@ -183,3 +183,59 @@ def test_people_with_roles_and_a_duplicate_email_is_a_problem(cast, client):
     duplicate = client.post("/api/v1/people", json.dumps(body),
                             content_type="application/json", **headers)
     _problem(duplicate, 422)
+
+
+def test_invoices_for_the_fd_and_billing_staff_not_the_technician(cast, client):
+    from decimal import Decimal
+
+    from goodwill.billing.services import LineInput, create_draft, issue
+
+    draft = create_draft(client=cast.acme, kind="one_off",
+                         lines=[LineInput("Setup", Decimal("1"), Decimal("50"), Decimal("0"))])
+    invoice = issue(draft, send=False)
+    create_draft(client=cast.acme, kind="one_off",
+                 lines=[LineInput("Draft", Decimal("1"), Decimal("5"), Decimal("0"))])
+    fd = client.get("/api/v1/invoices", **bearer(cast.fd)).json()["items"]
+    assert [i["number"] for i in fd] == [invoice.number]  # drafts are not the client's yet
+    assert len(client.get("/api/v1/invoices", **bearer(cast.bookkeeper)).json()["items"]) == 2
+    _problem(client.get("/api/v1/invoices", **bearer(cast.tech)), 403)
+    assert client.get("/api/v1/invoices", **bearer(cast.acme_user)).json()["items"] == []
+
+
+def test_status_after_the_messages_and_survey_answers_as_history(cast, client):
+    headers = bearer(cast.owner)
+    at = (timezone.now() - dt.timedelta(days=30)).isoformat()
+    url = f"/api/v1/tickets/{cast.ticket.number}/status"
+    done = client.post(url, json.dumps({"status": "closed", "at": at}),
+                       content_type="application/json", **headers)
+    assert done.status_code == 200 and done.json()["status"] == "closed"
+    _problem(client.post(url, json.dumps({"status": "open"}), content_type="application/json",
+                         **bearer(cast.boss)), 403)
+    answer = {"person_id": cast.boss.pk, "kind": "csat", "rating": 2, "comment": "Slow",
+              "ticket_number": cast.ticket.number, "answered_at": at, "external_id": "sv-1"}
+    first = client.post("/api/v1/survey-answers", json.dumps(answer),
+                        content_type="application/json", **headers)
+    assert first.status_code == 201, first.content
+    assert first.json()["value"] < 0
+    again = client.post("/api/v1/survey-answers", json.dumps(answer),
+                        content_type="application/json", **headers)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    _problem(client.post("/api/v1/survey-answers", json.dumps(answer),
+                         content_type="application/json", **bearer(cast.manager)), 403)
+
+
+def test_scores_signals_and_next_actions_are_for_staff_only(cast, client):
+    from goodwill.happiness.signals import record_signal
+
+    record_signal(kind="csat", value=-1, occurred_at=timezone.now(), person=cast.boss,
+                  key="t:1", note="rated GW-1 1/5")
+    url = f"/api/v1/clients/{cast.acme.pk}/scores"
+    staff = client.get(url, **bearer(cast.manager))
+    assert staff.status_code == 200, staff.content
+    assert any(p["person_id"] == cast.boss.pk for p in staff.json()["people"])
+    _problem(client.get(url, **bearer(cast.boss)), 403)
+    signals = client.get("/api/v1/signals", **bearer(cast.manager)).json()["items"]
+    assert signals[0]["note"] == "rated GW-1 1/5"
+    _problem(client.get("/api/v1/signals", **bearer(cast.boss)), 403)
+    assert client.get("/api/v1/next-actions", **bearer(cast.tech)).status_code == 200
+    assert client.get("/api/v1/bookings", **bearer(cast.bookkeeper)).status_code == 200

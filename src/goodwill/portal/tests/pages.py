@@ -19,6 +19,8 @@ NOT_PAGES: dict = {
     "portal:ticket": _PEOPLE,
     "portal:attachment": "a file download for people at clients; tests/test_isolation.py",
     "portal:contract": _PEOPLE,
+    "portal:invoices": _PEOPLE,
+    "portal:invoice_pdf": "a PDF download for people at clients; tests/test_isolation.py",
     "portal:invite": "POST only; portal/tests/test_portal.py",
     "portal:revoke": "POST only; portal/tests/test_portal.py",
 }

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from goodwill.core.models import OutboundMessage
 from goodwill.desk import services as desk
@@ -174,3 +175,29 @@ def test_staff_access_page_and_policy(cast, as_manager, as_tech):
     assert policy.boss_sees_colleagues and not policy.pa_sees_colleagues
     refused = as_tech.post(reverse("portal:access", args=[cast.boss.pk]), {})
     assert refused.status_code == 403
+
+
+def _issued_invoice(client, days_ago: int = 45):
+    from decimal import Decimal
+
+    from goodwill.billing.services import LineInput, create_draft, issue
+
+    draft = create_draft(
+        client=client, kind="one_off",
+        lines=[LineInput("Laptop setup", Decimal("2"), Decimal("80.00"), Decimal("20"))],
+    )
+    return issue(draft, now=timezone.now() - dt.timedelta(days=days_ago), send=False)
+
+
+def test_the_fd_sees_invoices_what_is_overdue_and_the_pdf(cast, portal):
+    invoice = _issued_invoice(cast.acme)
+    birch_invoice = _issued_invoice(cast.birch)
+    fd = portal(cast.fd)
+    page = fd.get(reverse("portal:invoices"))
+    assert page.status_code == 200
+    assert invoice.number.encode() in page.content and b"overdue" in page.content
+    assert birch_invoice.number.encode() not in page.content
+    pdf = fd.get(reverse("portal:invoice_pdf", args=[invoice.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert fd.get(reverse("portal:invoice_pdf", args=[birch_invoice.pk])).status_code == 404
+    assert portal(cast.acme_user).get(reverse("portal:invoices")).status_code == 404

@@ -36,7 +36,8 @@ class Command(BaseCommand):
         call_command("renew_contracts", stdout=self.stdout)
         logins = Path(settings.DATA_DIR) / LOGINS_FILE
         if logins.exists() and not seeded:
-            self.stdout.write("\n" + logins.read_text())
+            for path in (logins, logins.with_name("demo-portal-logins.txt")):  # + portal/demo.py
+                self.stdout.write("\n" + path.read_text() if path.exists() else "")
         port = os.environ.get("PORT", "8000")
         if options["no_serve"]:
             return
