@@ -107,8 +107,10 @@ def _book(kind: AppointmentType, staff, start: dt.datetime, *, people=(), prospe
 
 def _pick(rng: random.Random, kind: AppointmentType, staff, now: dt.datetime, *,
           after_days: int = 1) -> dt.datetime | None:
+    # Two weeks ahead is plenty to choose from, and keeps the demo quick.
     slots = [
-        s for s in available_slots(kind, now=now, staff=[staff], notice=dt.timedelta(0))
+        s for s in available_slots(kind, now=now, staff=[staff], notice=dt.timedelta(0),
+                                   window=dt.timedelta(days=after_days + 14))
         if s.start >= now + dt.timedelta(days=after_days)
     ]
     return rng.choice(slots[: max(1, len(slots) // 2)]).start if slots else None

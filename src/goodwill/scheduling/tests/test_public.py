@@ -3,7 +3,10 @@ tampered links, and the "just taken" answer."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.core import signing
 from django.core.cache import cache
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -164,13 +167,23 @@ def test_tampered_links_are_refused(kind):
     booking = Booking.objects.get()
     token = services.manage_token(booking)
     body, _, signature = token.rpartition(":")
-    forged = services.manage_token(booking).replace(str(booking.pk), str(booking.pk + 1), 1)
+    # Someone else's booking in the payload, with this token's signature.
+    later = available_slots(kind)[-1]
+    HttpClient(REMOTE_ADDR="10.0.0.9").post(
+        reverse("scheduling:public_details", args=[kind.slug, later.key]), details(2)
+    )
+    victim = Booking.objects.exclude(pk=booking.pk).get()
+    other = signing.b64_encode(
+        json.dumps({"b": victim.pk, "u": victim.uid}, separators=(",", ":")).encode()
+    ).decode()
+    forged = other + token[token.index(":"):]
+    assert forged != token
     for bad in (body + ":" + signature[:-1] + ("x" if signature[-1] != "x" else "y"), forged,
                 "nonsense"):
         assert http.get(reverse("scheduling:public_manage", args=[bad])).status_code == 404
         assert http.post(reverse("scheduling:public_cancel", args=[bad])).status_code == 404
-    booking.refresh_from_db()
-    assert booking.status == BookingStatus.CONFIRMED
+    assert http.get(reverse("scheduling:public_manage", args=[token])).status_code == 200
+    assert set(Booking.objects.values_list("status", flat=True)) == {BookingStatus.CONFIRMED}
 
 
 def test_private_types_are_not_bookable_in_public(cast):
