@@ -59,6 +59,12 @@ DONE = (
 )
 
 
+PROCESSED_FIELDS = [
+    "status", "reason", "ticket", "ticket_message", "person", "client", "attempts",
+    "processed_at", "from_address", "from_name", "subject", "sent_at", "message_id",
+]  # fmt: skip
+
+
 class Quarantine(Exception):  # noqa: N818 - it is an outcome, not a bug
     """Processing decided this message needs a person; the text is the reason."""
 
@@ -236,9 +242,12 @@ def process(
     if retry:
         allowed += [InboundStatus.QUARANTINED, InboundStatus.TRIAGE]
     with transaction.atomic():
-        row = InboundMail.objects.select_for_update().filter(pk=inbound.pk).first()
-        if row is None or row.status not in allowed:
-            return row or inbound
+        try:
+            row = InboundMail.objects.select_for_update().get(pk=inbound.pk)
+        except InboundMail.DoesNotExist:
+            return inbound
+        if row.status not in allowed:
+            return row
         row.attempts += 1
         row.processed_at = timezone.now()
         try:
@@ -261,7 +270,7 @@ def process(
         row.ticket_message = outcome.message
         row.person = outcome.person
         row.client = outcome.client or (outcome.person.client if outcome.person else None)
-        row.save()
+        row.save(update_fields=PROCESSED_FIELDS)
     return row
 
 
