@@ -138,3 +138,14 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription}"
+
+
+class WebhookMark(models.Model):
+    """How far the webhook job has looked at other apps' tables: the last booking id seen, and
+    each client's last health band (`name` = "booking" or "health:<client id>")."""
+
+    name = models.CharField(max_length=40, unique=True)
+    value = models.CharField(max_length=40)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

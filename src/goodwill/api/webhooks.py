@@ -39,7 +39,13 @@ from django.utils import timezone
 
 from goodwill.core.outbox import MAX_ATTEMPTS, RETRY_DELAYS, STALE_CLAIM
 
-from .models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
+from .models import (
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookMark,
+    WebhookSubscription,
+)
 
 logger = logging.getLogger("goodwill.webhooks")
 BATCH = 100
@@ -281,3 +287,110 @@ def retry(row: WebhookDelivery, now: dt.datetime | None = None) -> bool:
             status=DeliveryStatus.QUEUED, attempts=0, next_attempt_at=now or timezone.now()
         )
     )
+
+
+# --- Events from other areas, found by looking (they publish no signal of their own) -----------
+
+
+def _subscribed(event: str) -> bool:
+    return any(
+        event in events
+        for events in WebhookSubscription.objects.filter(is_active=True).values_list(
+            "events", flat=True
+        )
+    )
+
+
+def _new_bookings(now: dt.datetime) -> int:
+    from django.apps import apps
+
+    booking_model = apps.get_model("scheduling", "Booking")
+    mark = WebhookMark.objects.filter(name="booking").first()
+    latest = booking_model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    if mark is None:  # the first look: announce what is new from now on, not the past
+        WebhookMark.objects.get_or_create(name="booking", defaults={"value": str(latest)})
+        return 0
+    queued = 0
+    for booking in booking_model.objects.filter(pk__gt=int(mark.value)).order_by("pk")[:BATCH]:
+        with transaction.atomic():
+            queued += emit(
+                WebhookEvent.BOOKING_CREATED, key=f"booking:{booking.pk}", now=now,
+                payload={"booking": {
+                    "id": booking.pk, "client_id": booking.client_id,
+                    "staff_id": booking.staff_id, "starts_at": booking.starts_at,
+                    "ends_at": booking.ends_at, "status": booking.status,
+                    "location": booking.location,
+                }},
+            )
+            WebhookMark.objects.filter(name="booking").update(value=str(booking.pk))
+    return queued
+
+
+def _health_changes(now: dt.datetime) -> int:
+    from django.apps import apps
+
+    score_model = apps.get_model("happiness", "ClientScore")
+    seen = {
+        int(m.name.split(":", 1)[1]): m.value
+        for m in WebhookMark.objects.filter(name__startswith="health:")
+    }
+    queued = 0
+    for score in score_model.objects.only("client_id", "band", "health", "reasons", "computed_at"):
+        before = seen.get(score.client_id)
+        if before == score.band:
+            continue
+        with transaction.atomic():
+            if before is not None:  # a client seen for the first time is not a change
+                queued += emit(
+                    WebhookEvent.HEALTH_CHANGED,
+                    key=f"health:{score.client_id}:{score.computed_at.isoformat()}:{score.band}",
+                    now=now,
+                    payload={"client_id": score.client_id, "from": before, "to": score.band,
+                             "health": score.health, "reasons": score.reasons},
+                )
+            WebhookMark.objects.update_or_create(
+                name=f"health:{score.client_id}", defaults={"value": score.band}
+            )
+    return queued
+
+
+def _overdue_invoices(now: dt.datetime) -> int:
+    from goodwill.billing.services import overdue_invoices
+
+    announced = set(
+        WebhookDelivery.objects.filter(event=WebhookEvent.INVOICE_OVERDUE).values_list(
+            "event_key", flat=True
+        )
+    )
+    queued = 0
+    for invoice in overdue_invoices(timezone.localdate(now)).order_by("pk")[:BATCH * 5]:
+        key = f"invoice-overdue:{invoice.pk}"
+        if key in announced:
+            continue
+        with transaction.atomic():
+            queued += emit(
+                WebhookEvent.INVOICE_OVERDUE, key=key, now=now,
+                payload={"invoice": {
+                    "id": invoice.pk, "number": invoice.number, "client_id": invoice.client_id,
+                    "due_date": invoice.due_date, "balance": invoice.balance,
+                    "currency": invoice.currency,
+                }},
+            )
+    return queued
+
+
+def run_due(now: dt.datetime | None = None) -> int:
+    """The worker job: look for bookings, health changes and overdue invoices that subscribers
+    want, then deliver what is due. Returns how many deliveries went out."""
+    now = now or timezone.now()
+    for event, look in (
+        (WebhookEvent.BOOKING_CREATED, _new_bookings),
+        (WebhookEvent.HEALTH_CHANGED, _health_changes),
+        (WebhookEvent.INVOICE_OVERDUE, _overdue_invoices),
+    ):
+        if _subscribed(event):
+            try:
+                look(now)
+            except Exception:  # one area's trouble must not stop the deliveries
+                logger.exception("webhooks: looking for %s failed", event)
+    return deliver_due(now)

@@ -70,7 +70,7 @@ JOBS: tuple[Job, ...] = (
     Job("mail-poll", "goodwill.mail.imap.poll_all", MINUTE, "e-mails fetched"),
     Job("mail-unprocessed", "goodwill.mail.intake.finish_stale", MINUTE, "e-mails processed"),
     Job("outbox", "goodwill.core.outbox.deliver_due", MINUTE, "e-mails sent"),
-    Job("webhooks", "goodwill.api.webhooks.deliver_due", MINUTE, "webhooks delivered"),
+    Job("webhooks", "goodwill.api.webhooks.run_due", MINUTE, "webhooks delivered"),
     Job("planner-statistics", "goodwill.core.worker.refresh_planner_statistics", DAY, "databases"),
     # Happiness (issue 5): silence past the cadence, decayed scores, next actions, digest.
     Job("happiness-silence", "goodwill.happiness.playbook.record_silences", DAY, "silences"),

@@ -145,3 +145,49 @@ def test_the_staff_page_refuses_a_private_target(cast, as_owner, as_manager):
     assert b"private or local address" in response.content
     assert not WebhookSubscription.objects.exists()
     assert as_manager.get(reverse("api:webhooks")).status_code == 403
+
+
+def test_overdue_invoices_and_health_changes_are_announced_once(cast, receiver):
+    from decimal import Decimal
+
+    from goodwill.billing.services import LineInput, create_draft, issue
+    from goodwill.happiness.models import ClientScore
+
+    _subscribe(receiver.url, events=["invoice.overdue", "health.changed"])
+    draft = create_draft(client=cast.acme, kind="one_off",
+                         lines=[LineInput("Setup", Decimal("1"), Decimal("50"), Decimal("0"))])
+    issue(draft, now=timezone.now() - dt.timedelta(days=60), send=False)
+    score, _ = ClientScore.objects.update_or_create(
+        client=cast.acme,
+        defaults={"health": 80, "band": "green", "risk": 10, "computed_at": timezone.now()},
+    )
+    ClientScore.objects.exclude(pk=score.pk).delete()
+    webhooks.run_due()  # first look: the invoice is overdue; the band is only noted
+    webhooks.run_due()
+    events = [json.loads(body)["event"] for _headers, body in receiver.requests]
+    assert events == ["invoice.overdue"]
+    ClientScore.objects.filter(pk=score.pk).update(band="red", health=30)
+    webhooks.run_due()
+    last = json.loads(receiver.requests[-1][1])
+    assert last["event"] == "health.changed"
+    assert last["data"]["from"] == "green" and last["data"]["to"] == "red"
+
+
+def test_a_new_booking_is_announced(cast, receiver):
+    from goodwill.scheduling import services as scheduling
+    from goodwill.scheduling.slots import available_slots
+    from goodwill.scheduling.testing import give_hours, review
+
+    _subscribe(receiver.url, events=["booking.created"])
+    webhooks.run_due()  # the first look notes where bookings stand
+    give_hours(cast.manager)
+    kind = review(cast.manager)
+    booking = scheduling.book_for_people(
+        appointment_type=kind, staff=cast.manager, start=available_slots(kind)[0].start,
+        people=[cast.boss], created_by=cast.manager,
+    )
+    assert webhooks.run_due() == 1
+    payload = json.loads(receiver.requests[0][1])
+    assert payload["event"] == "booking.created"
+    assert payload["data"]["booking"]["id"] == booking.pk
+    assert webhooks.run_due() == 0
