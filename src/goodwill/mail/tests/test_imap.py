@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.utils import timezone
 
 from goodwill.core.worker import JOBS, job_named
@@ -197,3 +199,33 @@ def test_the_setup_command_checks_the_login_and_polls(cast, dovecot, media, monk
     monkeypatch.setenv(PASSWORD_ENV, "wrong")
     with pytest.raises(CommandError, match="Could not read the mailbox"):
         call_command("imap_mailbox", "support", stdout=StringIO())
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two pollers racing needs PostgreSQL (SQLite's in-memory test DB serialises them)",
+)
+def test_two_workers_polling_at_once_fetch_each_message_once(cast, dovecot, imap_mailbox):
+    dovecot.append("INBOX", *(eml(cast.pa.email, n) for n in range(6)))
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            counts.append(imap.poll_mailbox(Mailbox.objects.get(pk=imap_mailbox.pk)))
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(counts) == [0, 6]  # one held the lease, the other stepped aside
+    assert InboundMail.objects.count() == 6
+    assert Ticket.objects.filter(requester=cast.pa).count() == 6
