@@ -171,6 +171,11 @@ class BookVisitForm(forms.Form):
         return data
 
 
+class MoveForm(forms.Form):
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
+
+
 class OutcomeForm(forms.Form):
     attended = forms.BooleanField(required=False, label="Attended")
     rating = forms.TypedChoiceField(

@@ -366,9 +366,11 @@ def reschedule(
             problem = fit_problem(kind, staff, start, ignore_booking=locked.pk)
             candidates = [] if problem else [staff]
         if not candidates:
-            raise SlotTaken(
-                nearest(available_slots(kind, now=now, ignore_booking=locked.pk), start)
+            free = available_slots(
+                kind, now=now, ignore_booking=locked.pk, staff=None if public else [staff],
+                notice=None if public else dt.timedelta(0),
             )
+            raise SlotTaken(nearest(free, start), message="" if public else problem)
         _release(locked)
         for member in candidates:
             locked.staff = member

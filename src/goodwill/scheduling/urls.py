@@ -13,6 +13,7 @@ urlpatterns = [
     path("calendar/bookings/<int:pk>/", views.booking_detail, name="booking"),
     path("calendar/bookings/<int:pk>/outcome/", views.booking_outcome, name="booking_outcome"),
     path("calendar/bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("calendar/bookings/<int:pk>/move/", views.booking_move, name="booking_move"),
     path("calendar/types/", views.types, name="types"),
     path("calendar/types/new/", views.type_edit, name="type_create"),
     path("calendar/types/<int:pk>/", views.type_edit, name="type_edit"),

@@ -21,10 +21,12 @@ from goodwill.scheduling import ics, services
 from goodwill.scheduling.forms import (
     AppointmentTypeForm,
     BookVisitForm,
+    MoveForm,
     OutcomeForm,
     ProspectForm,
     TimeOffForm,
     WeeklyHoursForm,
+    wall_to_instant,
 )
 from goodwill.scheduling.models import (
     AppointmentType,
@@ -218,6 +220,32 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_object_or_404(Booking, pk=pk)
     services.cancel(booking, base_url=_base_url(request), by=request.user)
     messages.success(request, "Cancelled; everyone invited gets a cancellation for their calendar.")
+    return redirect(booking)
+
+
+@require_POST
+@staff_required("bookings.work")
+def booking_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a booking to a new day and time (in the staff member's zone); same UID, new
+    SEQUENCE, everyone gets the update."""
+    booking = get_object_or_404(Booking.objects.select_related("staff"), pk=pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the new day and time.")
+        return redirect(booking)
+    try:
+        start = wall_to_instant(form.cleaned_data["day"], form.cleaned_data["time"],
+                                booking.staff.time_zone)
+        services.reschedule(booking, start, base_url=_base_url(request), by=request.user)
+    except services.SlotTaken as error:
+        zone = zone_or_default(booking.staff.time_zone)
+        free = ", ".join(f"{s.start.astimezone(zone):%a %d %b %H:%M}"
+                         for s in error.alternatives[:5])
+        messages.error(request, f"{error}{' Free then: ' + free + '.' if free else ''}")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Moved; everyone invited gets the new time.")
     return redirect(booking)
 
 

@@ -36,6 +36,7 @@ NOT_PAGES: dict = {
     "scheduling:feed": "an ICS download by secret token; scheduling/tests/test_ics.py",
     "scheduling:booking_outcome": "POST only; scheduling/tests/test_staff.py",
     "scheduling:booking_cancel": "POST only; scheduling/tests/test_staff.py",
+    "scheduling:booking_move": "POST only; scheduling/tests/test_staff.py",
     "scheduling:time_off_delete": "POST only; scheduling/tests/test_staff.py",
     "scheduling:prospect_move": "POST only; scheduling/tests/test_prospects.py",
     "scheduling:prospect_convert": "POST only; scheduling/tests/test_prospects.py",

@@ -193,3 +193,30 @@ def test_the_private_feed_serves_ics_and_can_be_revoked(cast, as_manager, client
     assert client.get(url.removeprefix("http://testserver")).status_code == 404
     as_manager.post(reverse("scheduling:feed_settings"), {"action": "revoke"})
     assert not CalendarFeed.objects.exists()
+
+
+def test_staff_move_a_booking_keeping_its_uid(cast, as_manager):
+    give_hours(cast.manager)
+    kind = review(cast.manager)
+    first, *_ = available_slots(kind)
+    booking = services.book_for_people(appointment_type=kind, staff=cast.manager,
+                                       start=first.start, people=[cast.fd],
+                                       created_by=cast.manager)
+    other = services.book_for_people(appointment_type=kind, staff=cast.manager,
+                                     start=first.start + dt.timedelta(hours=3),
+                                     people=[cast.complainer], created_by=cast.manager)
+    zone = timezone.get_current_timezone()
+    target = (first.start + dt.timedelta(days=1)).astimezone(zone)
+    url = reverse("scheduling:booking_move", args=[booking.pk])
+    as_manager.post(url, {"day": target.date().isoformat(), "time": target.strftime("%H:%M")})
+    booking.refresh_from_db()
+    assert (booking.starts_at, booking.sequence) == (target, 1)
+    # Onto the other booking: refused, and nothing changes.
+    clash = other.starts_at.astimezone(zone)
+    response = as_manager.post(url, {"day": clash.date().isoformat(),
+                                     "time": clash.strftime("%H:%M")}, follow=True)
+    assert b"is busy then" in response.content
+    booking.refresh_from_db()
+    assert (booking.starts_at, booking.sequence) == (target, 1)
+    kinds = OutboundMessage.objects.filter(context=f"booking:{booking.pk}").count()
+    assert kinds == 2
