@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from goodwill.accounts.models import User
 from goodwill.clients.models import Client, Person
+from goodwill.core.models import OutboundMessage
 from goodwill.desk import services as desk
 from goodwill.desk.models import Channel, Message, Ticket
 from goodwill.mail.context import InboundContext, processing
@@ -373,14 +374,19 @@ def _new_person(client: Client, address: str, name: str) -> Person:
     first, _, last = name.partition(" ")
     if "," in first and last:  # "Shaw, Maria"
         first, last = last, first.rstrip(",")
-    return Person.objects.create(
-        client=client,
-        first_name=first[:100] or address[:100],
-        last_name=last[:100],
-        email=address,
-        needs_role_review=True,
-        notes="Created from an e-mail they sent.",
-    )
+    try:
+        with transaction.atomic():
+            return Person.objects.create(
+                client=client,
+                first_name=first[:100] or address[:100],
+                last_name=last[:100],
+                email=address,
+                needs_role_review=True,
+                notes="Created from an e-mail they sent.",
+            )
+    except IntegrityError:
+        # Added a moment ago by another process (or by staff): the address is unique.
+        return Person.objects.select_related("client").get(email__iexact=address)
 
 
 def _follow_merge(ticket: Ticket) -> Ticket:
@@ -541,7 +547,13 @@ def _bounce(inbound: InboundMail, parsed: ParsedMail, cache: IntakeCache) -> Out
     now = timezone.now()
     person = None
     lines = []
-    for address, diagnostic in report.failed[:20]:
+    # A delivery report is easy to forge: only one about mail we sent may stop our mail to an
+    # address (a stranger's fake bounce must not silence a client's boss).
+    ours = ticket is not None or (
+        bool(ids)
+        and OutboundMessage.objects.filter(message_id__in=[f"<{i}>" for i in ids]).exists()
+    )
+    for address, diagnostic in report.failed[:20] if ours else []:
         Undeliverable.objects.update_or_create(
             address=address[:320],
             defaults={"reason": diagnostic or "Bounced", "bounce": inbound, "since": now},
@@ -570,7 +582,16 @@ def _bounce(inbound: InboundMail, parsed: ParsedMail, cache: IntakeCache) -> Out
                 f"{what}\nThose addresses get no more automatic mail until fixed.",
                 by_user=None,
             )
-    reason = "" if ticket else "A delivery report for mail we cannot match to a ticket."
+    if ticket is not None:
+        reason = ""
+    elif ours:
+        reason = "A delivery report for mail we sent that is not about a ticket."
+    else:
+        failed = ", ".join(a for a, _ in report.failed[:5]) or "no address"
+        reason = (
+            f"A delivery report ({failed}) for mail we did not send or cannot match; "
+            "no address was marked undeliverable."
+        )
     return Outcome(
         InboundStatus.BOUNCE,
         reason=reason,

@@ -277,12 +277,24 @@ def test_bounce_attaches_to_the_original_ticket_and_marks_the_address(cast, mail
     assert signal.person == cast.boss
 
 
-def test_bounce_for_unknown_mail_opens_nothing(cast, mailbox):
+def test_bounce_for_mail_we_never_sent_opens_nothing_and_silences_nobody(cast, mailbox):
     tickets = Ticket.objects.count()
-    inbound = intake.receive(_bounce_for("nobody@x", "ghost@nowhere.example"), mailbox=mailbox)
+    inbound = intake.receive(_bounce_for("forged@x", "maria@acme.test"), mailbox=mailbox)
     assert inbound.status == InboundStatus.BOUNCE and inbound.ticket is None
     assert Ticket.objects.count() == tickets
-    assert Undeliverable.objects.filter(address="ghost@nowhere.example").exists()
+    assert not Undeliverable.objects.exists()
+    assert "no address was marked" in inbound.reason
+
+
+def test_bounce_of_an_outbox_message_marks_the_address(cast, mailbox):
+    from goodwill.core import outbox
+
+    row = outbox.enqueue(kind="invoice", to=["ana@acme.test"], subject="Invoice", text="x",
+                         dedupe_key="t:invoice")  # fmt: skip
+    bare = row.message_id.strip("<>")
+    inbound = intake.receive(_bounce_for(bare, "ana@acme.test"), mailbox=mailbox)
+    assert inbound.status == InboundStatus.BOUNCE and inbound.ticket is None
+    assert Undeliverable.objects.filter(address="ana@acme.test").exists()
 
 
 def test_a_crash_in_processing_quarantines_with_the_reason_and_rolls_back(
