@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from goodwill.desk.models import Attachment
 from goodwill.mail import intake
@@ -187,3 +189,27 @@ def test_garbage_bytes_end_quarantined_with_a_reason(cast, mailbox, media):
     inbound = ingest(mailbox, b"\x00\xff" * 100)
     assert inbound.status == InboundStatus.QUARANTINED and inbound.reason
     assert (media / inbound.raw_path).read_bytes() == b"\x00\xff" * 100
+
+
+HEADER_NAMES = st.sampled_from(
+    ["From", "To", "Subject", "Content-Type", "Content-Transfer-Encoding", "Message-ID",
+     "In-Reply-To", "References", "Content-Disposition", "Date", "Return-Path", "X-Loop"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    headers=st.lists(st.tuples(HEADER_NAMES, st.binary(max_size=80)), max_size=12),
+    body=st.binary(max_size=600),
+)
+def test_parse_never_raises_on_mangled_mail(headers, body):
+    raw = b"".join(name.encode() + b": " + value + b"\r\n" for name, value in headers)
+    parsed = parse(raw + b"\r\n" + body)
+    assert isinstance(parsed.text, str) and "\x00" not in parsed.text
+    assert "\n" not in parsed.subject and "\r" not in parsed.from_address
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=3000))
+def test_parse_never_raises_on_arbitrary_bytes(raw):
+    parse(raw)
