@@ -19,8 +19,8 @@ from goodwill.core.models import OutboundMessage, OutboundStatus
 from goodwill.mail import notify
 
 RECENT = dt.timedelta(days=7)
-MAX_REPLIES = 24
-MAX_OPENED = 8
+MAX_REPLIES = 16
+MAX_OPENED = 6
 KINDS = (notify.KIND_RECEIVED, notify.KIND_REPLY, notify.KIND_STATUS, notify.KIND_STAFF)
 
 

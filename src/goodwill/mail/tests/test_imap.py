@@ -201,6 +201,25 @@ def test_the_setup_command_checks_the_login_and_polls(cast, dovecot, media, monk
         call_command("imap_mailbox", "support", stdout=StringIO())
 
 
+def test_a_new_mailbox_can_start_from_now(cast, dovecot, media, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setenv(PASSWORD_ENV, dovecot.password)
+    dovecot.append("INBOX", eml(cast.pa.email, 1), eml(cast.pa.email, 2))  # years of old mail
+    call_command(
+        "imap_mailbox", "support", "--host", "127.0.0.1", "--port", str(dovecot.port),
+        "--user", dovecot.user, "--password-env", PASSWORD_ENV, "--no-ssl", "--from-now",
+        stdout=StringIO(),
+    )  # fmt: skip
+    mailbox = Mailbox.objects.get(name="support")
+    assert imap.poll_mailbox(mailbox) == 0
+    dovecot.append("INBOX", eml(cast.pa.email, 3))
+    assert imap.poll_mailbox(mailbox) == 1
+    assert list(InboundMail.objects.values_list("subject", flat=True)) == ["Problem 3"]
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="two pollers racing needs PostgreSQL (SQLite's in-memory test DB serialises them)",

@@ -32,6 +32,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--disable", action="store_true", help="Stop polling this mailbox")
         parser.add_argument("--no-check", action="store_true", help="Do not log in to check")
+        parser.add_argument(
+            "--from-now",
+            action="store_true",
+            help="Ignore the mail already in the folder: only what arrives from now on",
+        )
         parser.add_argument("--poll", action="store_true", help="Fetch new mail now")
 
     def handle(self, *args: object, **options: object) -> None:
@@ -84,6 +89,15 @@ class Command(BaseCommand):
                 f"Logged in: {int(info.get(b'EXISTS', 0))} messages in {mailbox.imap_folder}, "
                 f"UIDVALIDITY {int(info[b'UIDVALIDITY'])}."
             )
+            if options["from_now"]:
+                # Start after the newest UID of this UIDVALIDITY: older mail stays untouched.
+                Mailbox.objects.filter(pk=mailbox.pk).update(
+                    imap_uidvalidity=int(info[b"UIDVALIDITY"]),
+                    imap_last_uid=int(info[b"UIDNEXT"]) - 1,
+                )
+                self.stdout.write("Existing messages are left alone; new ones will be fetched.")
+        elif options["from_now"]:
+            raise CommandError("--from-now needs to log in: leave out --no-check.")
         if options["poll"]:
             fetched = imap.poll_mailbox(mailbox)
             self.stdout.write(f"Fetched {fetched} new message{'s' if fetched != 1 else ''}.")
