@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from goodwill.accounts.models import User
 from goodwill.clients.models import Person
 from goodwill.contracts.models import Weekday
-from goodwill.core.timezones import time_zone_choices
-from goodwill.scheduling.models import AppointmentType, Prospect, ProspectStage, TimeOff
+from goodwill.scheduling.models import AppointmentType, Prospect, TimeOff
 from goodwill.scheduling.slots import local_instant, zone_or_default
 
 
@@ -37,10 +36,6 @@ class VisitorDetailsForm(forms.Form):
     website = forms.CharField(required=False, label="Leave this empty")
 
 
-class TimeZoneForm(forms.Form):
-    tz = forms.ChoiceField(choices=time_zone_choices, label="Time zone")
-
-
 class AppointmentTypeForm(forms.ModelForm):
     class Meta:
         model = AppointmentType
@@ -57,6 +52,16 @@ class AppointmentTypeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = User.objects.filter(is_active=True).exclude(role="")
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS:
+            raise ValidationError(f"“{slug}” is part of the booking page's own addresses.")
+        return slug
+
+
+# /book/done/… and /book/manage/… would hide a type with these slugs.
+RESERVED_SLUGS = {"done", "manage"}
 
 
 class WeeklyHoursForm(forms.Form):
@@ -204,5 +209,3 @@ class ProspectForm(forms.ModelForm):
             raise ValidationError("Another prospect already has this e-mail address.")
         return email
 
-
-STAGE_CHOICES = ProspectStage.choices

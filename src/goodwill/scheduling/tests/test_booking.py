@@ -9,6 +9,9 @@ import threading
 import pytest
 from django.db import connection
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from goodwill.core import outbox
@@ -263,3 +266,53 @@ def test_manage_tokens_are_signed_and_tampering_is_refused(public_kind):
 
     forged = signing.dumps({"b": booking.pk, "u": booking.uid}, salt="something-else")
     assert services.booking_from_token(forged) is None
+
+
+@pytest.mark.django_db(transaction=True)
+@hyp_settings(max_examples=10, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.tuples(st.integers(0, 400), st.booleans(), st.integers(0, 3)),
+                      min_size=1, max_size=12),
+       zone=st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney"]))
+def test_any_sequence_of_bookings_moves_and_cancellations_never_overlaps(picks, zone):
+    """Whatever visitors ask for (free or not) and whatever gets moved or cancelled, no two
+    confirmed bookings of one staff member overlap, buffers included, and each holds exactly
+    the slot rows of its busy range."""
+    from goodwill.accounts.models import User
+    from goodwill.testing.personas import make_staff
+
+    Booking.objects.all().delete()
+    Prospect.objects.all().delete()
+    User.objects.filter(username="hypo").delete()
+    staff = make_staff("hypo", "account_manager", "Hy", "Po")
+    staff.time_zone = zone
+    staff.save()
+    give_hours(staff, dt.time(8), dt.time(18))
+    kind = consultation(staff, slug=f"hypo-{zone.lower().replace('/', '-')}",
+                        buffer_before_minutes=15, buffer_after_minutes=30)
+    kind.staff.set([staff])
+    slots = available_slots(kind)
+    for n, (index, move, action) in enumerate(picks):
+        start = slots[index % len(slots)].start + dt.timedelta(minutes=15 * (index % 3))
+        try:
+            booking = services.book_public(appointment_type=kind, start=start,
+                                           visitor=visitor(n), base_url=BASE)
+        except services.SlotTaken:
+            continue
+        if move and action == 1:
+            try:
+                services.reschedule(booking, slots[(index * 7) % len(slots)].start,
+                                    base_url=BASE, public=True)
+            except services.SlotTaken:
+                pass
+        elif action == 2:
+            services.cancel(booking, base_url=BASE)
+    confirmed = list(Booking.objects.filter(staff=staff, status=BookingStatus.CONFIRMED)
+                     .order_by("busy_starts_at"))
+    for earlier, later in zip(confirmed, confirmed[1:], strict=False):
+        assert earlier.busy_ends_at <= later.busy_starts_at
+    for booking in confirmed:
+        rows = sorted(BookingSlot.objects.filter(booking=booking)
+                      .values_list("slot_start", flat=True))
+        assert rows == services.grid_steps(booking.busy_starts_at, booking.busy_ends_at)
+    assert not BookingSlot.objects.filter(booking__status=BookingStatus.CANCELLED).exists()
