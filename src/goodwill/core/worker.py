@@ -71,6 +71,7 @@ JOBS: tuple[Job, ...] = (
     Job("mail-unprocessed", "goodwill.mail.intake.finish_stale", MINUTE, "e-mails processed"),
     Job("outbox", "goodwill.core.outbox.deliver_due", MINUTE, "e-mails sent"),
     Job("webhooks", "goodwill.api.webhooks.run_due", MINUTE, "webhooks delivered"),
+    Job("service-reports", "goodwill.portal.report.send_monthly_reports", HOUR, "reports sent"),
     Job("planner-statistics", "goodwill.core.worker.refresh_planner_statistics", DAY, "databases"),
     # Happiness (issue 5): silence past the cadence, decayed scores, next actions, digest.
     Job("happiness-silence", "goodwill.happiness.playbook.record_silences", DAY, "silences"),

@@ -15,6 +15,8 @@ urlpatterns = [
     path("files/<int:pk>/", views.attachment, name="attachment"),
     path("contract/", views.contract, name="contract"),
     path("invoices/", views.invoices, name="invoices"),
+    path("report/", views.report, name="report"),
+    path("report/pdf/", views.report_pdf, name="report_pdf"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     # Staff pages
     path("staff/people/<int:pk>/", views.access, name="access"),

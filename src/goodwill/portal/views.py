@@ -7,6 +7,7 @@ answer as one that does not exist.
 
 from __future__ import annotations
 
+import datetime as dt
 import mimetypes
 import re
 from collections.abc import Callable
@@ -401,6 +402,49 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     name = re.sub(r"[^A-Za-z0-9_-]", "-", invoice.label)
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _report_month(request: HttpRequest) -> tuple[dt.date, list[dt.date]]:
+    """?month=YYYY-MM among the last twelve; last month by default."""
+    from goodwill.contracts.services import add_months
+
+    this = timezone.localdate().replace(day=1)
+    months = [add_months(this, -n) for n in range(0, 13)]
+    chosen = months[1]
+    wanted = request.GET.get("month", "")
+    for month in months:
+        if wanted == f"{month:%Y-%m}":
+            chosen = month
+    return chosen, months
+
+
+@require_GET
+@portal_required
+def report(request: HttpRequest) -> HttpResponse:
+    """The monthly one-page service report for the boss (and the PA and FD)."""
+    from goodwill.portal.report import build
+
+    person: Person = request.person  # type: ignore[attr-defined]
+    if not scoping.sees_contract(person):
+        raise Http404("The service report is for the boss, the PA and the financial director.")
+    month, months = _report_month(request)
+    return page(request, "portal/report.html",
+                {"report": build(person.client, month), "months": months, "month": month})
+
+
+@require_GET
+@portal_required
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    from goodwill.portal.report import build, render_pdf
+
+    person: Person = request.person  # type: ignore[attr-defined]
+    if not scoping.sees_contract(person):
+        raise Http404("The service report is for the boss, the PA and the financial director.")
+    month, _months = _report_month(request)
+    content = render_pdf(build(person.client, month), services.portal_name())
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="service-report-{month:%Y-%m}.pdf"'
     return response
 
 

@@ -20,6 +20,8 @@ NOT_PAGES: dict = {
     "portal:attachment": "a file download for people at clients; tests/test_isolation.py",
     "portal:contract": _PEOPLE,
     "portal:invoices": _PEOPLE,
+    "portal:report": _PEOPLE,
+    "portal:report_pdf": "a PDF download for people at clients; portal/tests/test_report.py",
     "portal:invoice_pdf": "a PDF download for people at clients; tests/test_isolation.py",
     "portal:invite": "POST only; portal/tests/test_portal.py",
     "portal:revoke": "POST only; portal/tests/test_portal.py",
