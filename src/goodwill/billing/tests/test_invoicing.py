@@ -175,3 +175,20 @@ def test_one_broken_contract_does_not_stop_the_others(cast, monkeypatch, caplog)
     assert Invoice.objects.filter(contract=cast.birch_contract).exists()
     assert not Invoice.objects.filter(contract=cast.acme_contract).exists()
     assert "corrupt contract" in caplog.text
+
+
+def test_the_pdf_carries_the_provider_logo_address_and_bank_details(cast, settings, tmp_path):
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), (30, 60, 120)).save(logo)
+    settings.GOODWILL_BILLING_LOGO = str(logo)
+    settings.GOODWILL_BILLING_ADDRESS = "1 High Street|Leeds LS1 1AA"
+    settings.GOODWILL_BILLING_VAT_NUMBER = "GB123456789"
+    settings.GOODWILL_BILLING_BANK_DETAILS = "Sort code 12-34-56|Account 12345678"
+    invoice = services.issue(_draft(cast), send=False)
+    reader = PdfReader(io.BytesIO(bytes(invoice.pdf)))
+    assert len(reader.pages[0].images) == 1
+    text = pdf_text(bytes(invoice.pdf))
+    for expected in ("Leeds LS1 1AA", "GB123456789", "Sort code 12-34-56", invoice.number):
+        assert expected in text
