@@ -270,7 +270,7 @@ def upsert_prospect(visitor: Visitor) -> Prospect:
     return prospect
 
 
-def _retry_when_locked(action: Callable[[], Booking], attempts: int = 6) -> Booking:
+def _retry_when_locked(action: Callable[[], Booking], attempts: int = 8) -> Booking:
     """SQLite answers "database is locked" when another writer holds the lock longer than the
     busy timeout (or at once, for a shared-cache database). The whole transaction was rolled
     back, so running it again is safe; inside someone else's transaction it is not, and the
