@@ -99,3 +99,11 @@ def payments_for(person: Person):
     if not sees_money(person):
         return Payment.objects.none()
     return Payment.objects.filter(client_id=person.client_id)
+
+
+def open_surveys_for(person: Person):
+    """The person's own surveys still waiting for an answer (the happiness area sends them)."""
+    from django.apps import apps
+
+    survey_model = apps.get_model("happiness", "SurveyRequest")
+    return survey_model.objects.filter(person=person, answered_at__isnull=True)

@@ -217,10 +217,19 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         show = "open"
         tickets = tickets.filter(status__in=OPEN_STATUSES)
+    from goodwill.happiness.surveys import link
+
+    since = timezone.now() - dt.timedelta(days=60)
+    surveys = [
+        {"survey": s, "url": link(s)}
+        for s in scoping.open_surveys_for(person).filter(sent_at__gte=since)
+        .select_related("ticket").order_by("-sent_at")[:3]
+    ]
     return page(
         request,
         "portal/home.html",
         {
+            "surveys": surveys,
             "tickets": tickets.order_by("-updated_at", "-id")[:100],
             "show": show,
             "whose": request.GET.get("whose", "all"),

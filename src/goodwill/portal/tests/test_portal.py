@@ -201,3 +201,16 @@ def test_the_fd_sees_invoices_what_is_overdue_and_the_pdf(cast, portal):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert fd.get(reverse("portal:invoice_pdf", args=[birch_invoice.pk])).status_code == 404
     assert portal(cast.acme_user).get(reverse("portal:invoices")).status_code == 404
+
+
+def test_an_unanswered_survey_is_offered_on_the_home_page(cast, portal):
+    from goodwill.happiness.surveys import send_csat
+
+    desk.change_status(cast.ticket, TicketStatus.RESOLVED, by_user=cast.tech)
+    survey = send_csat(cast.ticket) or cast.boss.surveys.get(ticket=cast.ticket)
+    page = portal(cast.boss).get(reverse("portal:home"))
+    assert b"How did we do with " + cast.ticket.reference.encode() in page.content
+    survey.answered_at = timezone.now()
+    survey.rating = 5
+    survey.save()
+    assert b"How did we do" not in portal(cast.boss).get(reverse("portal:home")).content
