@@ -23,6 +23,7 @@ from goodwill.scheduling.slots import (
     Slot,
     available_slots,
     group_by_day,
+    nearest,
     parse_slot_key,
     zone_or_default,
 )
@@ -159,6 +160,13 @@ def details(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     else:
         if not _views_allowed(request):
             return _too_many(request, "looked at available times", 60)
+        free = available_slots(kind)
+        if start not in {s.start for s in free}:
+            # An old link, or someone booked it since the list was shown: say so before
+            # the visitor types their details.
+            error = services.SlotTaken(nearest(free, start))
+            return _render_taken(request, kind, error, zone.key, slot_url=slot_url,
+                                 heading="That time is no longer free")
         form = VisitorDetailsForm()
     return render(
         request,

@@ -104,6 +104,17 @@ def test_the_loser_of_a_slot_sees_it_was_just_taken_and_the_nearest_times(kind):
     assert Booking.objects.count() == 1
 
 
+def test_opening_a_time_that_is_gone_says_so_before_the_form(kind):
+    slot = available_slots(kind)[0]
+    url = reverse("scheduling:public_details", args=[kind.slug, slot.key])
+    HttpClient().post(url, details(1))
+    response = HttpClient(REMOTE_ADDR="10.0.0.3").get(url, {"tz": "Europe/Paris"})
+    assert response.status_code == 409
+    assert b"That time is no longer free" in response.content
+    assert b'name="email"' not in response.content
+    assert b'data-slot="' in response.content
+
+
 def test_bookings_per_address_are_rate_limited(kind, settings):
     settings.GOODWILL_BOOKING_MAX_PER_HOUR = 2
     http = HttpClient()
