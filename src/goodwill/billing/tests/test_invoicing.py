@@ -192,3 +192,19 @@ def test_the_pdf_carries_the_provider_logo_address_and_bank_details(cast, settin
     text = pdf_text(bytes(invoice.pdf))
     for expected in ("Leeds LS1 1AA", "GB123456789", "Sort code 12-34-56", invoice.number):
         assert expected in text
+
+
+def test_the_runs_period_hours_agree_with_the_contract_page(cast):
+    from goodwill.desk.hours import hours_for, recent_periods
+
+    today = timezone.localdate()
+    contract = cast.acme_contract
+    for n, days_ago in enumerate((3, 35, 36, 70, 150)):
+        TimeEntry.objects.create(
+            ticket=cast.ticket, contract=contract, user=cast.tech, minutes=300 + n * 45,
+            billable=n % 2 == 1, work_date=today - dt.timedelta(days=days_ago),
+        )
+    periods = recent_periods(contract, 7, today)
+    days = run._minutes_by_day([contract.pk], today)[contract.pk]
+    ours = [run.period_hours(contract, p, days) for p in periods]
+    assert ours == hours_for(contract, periods)
