@@ -1,8 +1,8 @@
 """Rebuild signals from what the desk already knows (tickets, their events and messages).
 
 Idempotent by key (the same keys the live receiver uses) and bulk: rows are built from
-value lists and inserted with bulk_create(ignore_conflicts=True), so a second run, or a run
-after live recording, adds nothing twice. Scores are recomputed afterwards, once.
+value lists and inserted in batches with INSERT … ON CONFLICT (key) DO NOTHING, so a second
+run, or a run after live recording, adds nothing twice. Scores are recomputed afterwards, once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from goodwill.happiness import sources
 from goodwill.happiness.models import Signal
@@ -48,8 +48,10 @@ def _ticket_specs() -> Iterator[dict[str, Any]]:
                 **base, opened_at=opened_at, at=responded_at, due_at=response_due
             )
         if breached:
-            due = min(d for d in (response_due, resolution_due, resolved_at, opened_at) if d)
-            yield sources.sla_breached(**base, at=max(due, opened_at), priority=priority)
+            # The moment it breached: the earliest deadline known, else when it was opened.
+            dues = [d for d in (response_due, resolution_due) if d]
+            yield sources.sla_breached(**base, at=min(dues) if dues else opened_at,
+                                       priority=priority)
         if resolved_at:
             yield from sources.resolution(
                 **base, opened_at=opened_at, at=resolved_at, due_at=resolution_due,
@@ -85,10 +87,18 @@ def _event_specs() -> Iterator[dict[str, Any]]:
             yield sources.ticket_reopened(**base, at=at, event_id=pk)
 
 
-def _message_specs() -> Iterator[dict[str, Any]]:
+# Tone older than this no longer moves a score (its weight is under 0.3 %), and scoring text
+# is the slow part of a backfill: older messages are left unscored.
+SENTIMENT_DAYS = 180
+
+
+def _message_specs(now: dt.datetime) -> Iterator[dict[str, Any]]:
     from goodwill.desk.models import Message
 
-    rows = Message.objects.filter(internal=False, author_person__isnull=False).values_list(
+    rows = Message.objects.filter(
+        internal=False, author_person__isnull=False,
+        created_at__gte=now - dt.timedelta(days=SENTIMENT_DAYS),
+    ).values_list(
         "pk", "ticket__number", "author_person_id", "author_person__client_id", "created_at",
         "body",
     )
@@ -97,13 +107,33 @@ def _message_specs() -> Iterator[dict[str, Any]]:
                                         client_id=client_id, at=at, body=body)
 
 
-def _rows(specs: Iterator[dict[str, Any]], now: dt.datetime) -> Iterator[Signal]:
+COLUMNS = ("client_id", "person_id", "kind", "value", "occurred_at", "source", "key", "note",
+           "details", "created_at")
+
+
+def _insert(rows: list[tuple]) -> None:
+    """One prepared INSERT … ON CONFLICT (key) DO NOTHING for the batch (both databases):
+    several times faster than bulk_create, which builds the SQL for every row."""
+    table = connection.ops.quote_name(Signal._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    marks = ", ".join(["%s"] * len(COLUMNS))
+    sql = (f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 (constants)
+           f"ON CONFLICT ({connection.ops.quote_name('key')}) DO NOTHING")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _prepare(specs: Iterator[dict[str, Any]], now: dt.datetime) -> Iterator[tuple]:
+    fields = {f.name: f for f in Signal._meta.concrete_fields}
+    at, details, created = fields["occurred_at"], fields["details"], fields["created_at"]
+    created_value = created.get_db_prep_save(now, connection)
     for spec in specs:
-        yield Signal(
-            client_id=spec["client_id"], person_id=spec["person_id"], kind=spec["kind"],
-            value=max(-1.0, min(1.0, float(spec["value"]))), occurred_at=spec["occurred_at"],
-            source=spec["source"][:100], key=spec["key"], note=spec["note"][:300],
-            details=spec["details"], created_at=now,
+        yield (
+            spec["client_id"], spec["person_id"], spec["kind"],
+            max(-1.0, min(1.0, float(spec["value"]))),
+            at.get_db_prep_save(spec["occurred_at"], connection),
+            spec["source"][:100], spec["key"], spec["note"][:300],
+            details.get_db_prep_save(spec["details"], connection), created_value,
         )
 
 
@@ -113,16 +143,16 @@ def backfill(now: dt.datetime | None = None) -> BackfillResult:
     started = time.perf_counter()
     now = now or timezone.now()
     count = 0
-    batch: list[Signal] = []
+    batch: list[tuple] = []
     with transaction.atomic():
-        for generator in (_ticket_specs(), _event_specs(), _message_specs()):
-            for row in _rows(generator, now):
+        for generator in (_ticket_specs(), _event_specs(), _message_specs(now)):
+            for row in _prepare(generator, now):
                 batch.append(row)
                 if len(batch) >= BATCH:
-                    Signal.objects.bulk_create(batch, ignore_conflicts=True)
+                    _insert(batch)
                     count += len(batch)
                     batch = []
         if batch:
-            Signal.objects.bulk_create(batch, ignore_conflicts=True)
+            _insert(batch)
             count += len(batch)
     return BackfillResult(count, time.perf_counter() - started)

@@ -6,6 +6,7 @@ the colleagues' median in units of their median absolute deviation. Someone is f
 they raise far more tickets than their colleagues AND something about those tickets is
 negative (tone, reopening, escalating): a busy but polite person is not a complainer.
 A dismissal is remembered (PersonRole.dismissed_at on the detected role) and never re-raised.
+The boss, the PA and the FD are never flagged: their unhappiness shows in their own band.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from goodwill.clients.models import PersonRole, StakeholderRole
+from goodwill.clients.models import KEY_ROLES, PersonRole, StakeholderRole
 
 MIN_COLLEAGUES = 4  # fewer active colleagues than this: nothing to compare against
 TICKETS_Z = 3.0
@@ -100,6 +101,10 @@ def flag(scores: Iterable[Any], roles: dict[int, list[str]], *, dismissed: set[i
         for score in people:
             score.radar = None
             if score.person_id in dismissed or not score.stats.get("tickets"):
+                continue
+            # A boss, PA or FD who complains is a key person unhappy, shown by their band:
+            # the radar looks for the loud voice that is not the decisive one.
+            if set(roles.get(score.person_id, [])) & set(KEY_ROLES):
                 continue
             colleagues = [s.stats for s in people if s is not score]
             finding = assess(score.stats, colleagues)

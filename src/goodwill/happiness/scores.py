@@ -305,7 +305,7 @@ def build_person_score(
     )
 
 
-_PERSON_FIELDS = ["client", "score", "band", "score_30d", "score_90d", "reasons", "stats",
+_PERSON_FIELDS = ["client", "score", "band", "score_30d", "score_90d", "reasons", "stats", "radar",
                   "computed_at"]  # fmt: skip
 
 
@@ -399,6 +399,8 @@ def overdue_invoices(
             qs = qs.filter(paid_at__isnull=True)
         if "status" in names:
             qs = qs.exclude(status__in=["paid", "void", "cancelled", "draft", "credited"])
+        if "balance" in names:
+            qs = qs.filter(balance__gt=0)
         if client_ids is not None:
             qs = qs.filter(client_id__in=list(client_ids))
         number = "number" if "number" in names else "pk"
