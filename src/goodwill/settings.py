@@ -288,6 +288,9 @@ GOODWILL_WEBHOOK_ALLOW_PRIVATE = env_bool("GOODWILL_WEBHOOK_ALLOW_PRIVATE", Fals
 GOODWILL_WEBHOOK_TIMEOUT = env_int("GOODWILL_WEBHOOK_TIMEOUT", 10)
 # django-ninja as an app, so the API docs page uses its bundled Swagger UI (no CDN).
 INSTALLED_APPS.append("ninja")
+# Optional two-step sign-in (TOTP) for portal logins.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+OTP_TOTP_ISSUER = env_str("GOODWILL_PORTAL_NAME") or GOODWILL_PROVIDER_NAME
 
 # --- Happiness engine (issue 5) -----------------------------------------------------------------
 # How much each stakeholder's happiness counts in their client's health ("others" is everyone

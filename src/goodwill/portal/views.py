@@ -7,6 +7,7 @@ answer as one that does not exist.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import mimetypes
 import re
@@ -96,6 +97,94 @@ def _next_url(request: HttpRequest) -> str:
 
 # --- Signing in --------------------------------------------------------------------------------
 
+PENDING = "portal_pending_two_step"  # session key: the account waiting for its code
+PENDING_FOR = dt.timedelta(minutes=5)
+
+
+def _two_step_device(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def _finish_sign_in(request: HttpRequest, account: PortalAccount, target: str) -> HttpResponse:
+    """Sign in, or, with two-step sign-in on, ask for the code from the app first."""
+    logout(request)
+    if _two_step_device(account.user) is not None:
+        request.session[PENDING] = {"a": account.pk, "t": timezone.now().timestamp(),
+                                    "next": target}
+        return redirect("portal:verify")
+    login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+    services.signed_in(account)
+    return redirect(target)
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label="The 6-digit code from your authenticator app", regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Type the six digits the app shows."},
+    )
+
+
+def verify(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING) or {}
+    account = PortalAccount.objects.select_related("user", "person").filter(
+        pk=pending.get("a")
+    ).first()
+    fresh = pending and timezone.now().timestamp() - pending.get("t", 0) < (
+        PENDING_FOR.total_seconds()
+    )
+    if account is None or not fresh or not account.can_sign_in:
+        request.session.pop(PENDING, None)
+        messages.error(request, "Sign in again: the two-step sign-in waited too long.")
+        return redirect("portal:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = _two_step_device(account.user)
+        if device is not None and device.verify_token(form.cleaned_data["code"].strip()):
+            target = pending.get("next") or reverse("portal:home")
+            request.session.pop(PENDING, None)
+            login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+            services.signed_in(account)
+            return redirect(target)
+        form.add_error("code", "That code is not right (or too old). Try the current one.")
+    return page(request, "portal/verify.html", {"form": form})
+
+
+@portal_required
+def two_step(request: HttpRequest) -> HttpResponse:
+    """Turn two-step sign-in (an authenticator app) on or off."""
+    import qrcode
+    import qrcode.image.svg
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = request.user
+    confirmed = _two_step_device(user)
+    form = CodeForm(request.POST or None)
+    if confirmed is None:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Portal", confirmed=False)
+        if request.method == "POST" and form.is_valid():
+            if device.verify_token(form.cleaned_data["code"].strip()):
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                messages.success(request, "Two-step sign-in is on: we ask for a code each time.")
+                return redirect("portal:home")
+            form.add_error("code", "That code is not right. Check the app and try again.")
+        svg = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+        return page(request, "portal/two_step.html", {
+            "form": form, "qr": svg.to_string(encoding="unicode"),
+            "secret": base64.b32encode(device.bin_key).decode(), "on": False,
+        })
+    if request.method == "POST" and form.is_valid():
+        if confirmed.verify_token(form.cleaned_data["code"].strip()):
+            TOTPDevice.objects.filter(user=user).delete()
+            messages.success(request, "Two-step sign-in is off.")
+            return redirect("portal:home")
+        form.add_error("code", "That code is not right.")
+    return page(request, "portal/two_step.html", {"form": form, "on": True})
+
 
 class LinkForm(forms.Form):
     email = forms.EmailField(label="Your e-mail address")
@@ -137,9 +226,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                     "You can ask for a sign-in link instead.",
                 )
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                services.signed_in(account)
-                return redirect(_next_url(request))
+                return _finish_sign_in(request, account, _next_url(request))
     return page(
         request,
         "portal/login.html",
@@ -161,10 +248,7 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
             status=400,
         )
     if request.method == "POST":
-        logout(request)
-        login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
-        services.signed_in(account)
-        return redirect("portal:home")
+        return _finish_sign_in(request, account, reverse("portal:home"))
     return page(request, "portal/link_confirm.html", {"account": account})
 
 

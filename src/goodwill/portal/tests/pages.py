@@ -15,6 +15,8 @@ NOT_PAGES: dict = {
     "portal:link": "a sign-in link from an e-mail; portal/tests/test_portal.py",
     "portal:logout": "POST only; portal/tests/test_portal.py",
     "portal:password": _PEOPLE,
+    "portal:verify": "the code step of two-step sign-in; portal/tests/test_two_step.py",
+    "portal:two_step": _PEOPLE,
     "portal:new_ticket": _PEOPLE,
     "portal:ticket": _PEOPLE,
     "portal:attachment": "a file download for people at clients; tests/test_isolation.py",
