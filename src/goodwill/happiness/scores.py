@@ -40,7 +40,7 @@ from goodwill.happiness.models import Band, ClientScore, PersonScore, SignalKind
 logger = logging.getLogger("goodwill.happiness")
 
 TAU_DAYS = 30.0  # a signal's weight halves in about three weeks
-WINDOW_DAYS = 365  # older signals weigh under 0.00001: left out of the scan
+WINDOW_DAYS = 200  # older signals weigh under 0.2 %: left out of the scan
 BASELINE = 0.4
 SCALE = 2.5
 GREEN_FROM = 60
@@ -149,17 +149,19 @@ def aggregate(
         where.append("client_id = %s")
         params.append(client_id)
     # Constants and placeholders only: no user input reaches this SQL.
+    # The decay is computed once per row in the inner query; the outer one only adds up.
     sql = f"""
         SELECT person_id, MIN(client_id), kind,
-            SUM(value * EXP(-age / {TAU_DAYS})),
-            SUM(CASE WHEN age >= 30 THEN value * EXP(-age / {TAU_DAYS}) ELSE 0 END),
-            SUM(CASE WHEN age >= 90 THEN value * EXP(-age / {TAU_DAYS}) ELSE 0 END),
+            SUM(w),
+            SUM(CASE WHEN age >= 30 THEN w ELSE 0 END),
+            SUM(CASE WHEN age >= 90 THEN w ELSE 0 END),
             SUM(CASE WHEN age < 30 THEN 1 ELSE 0 END),
             SUM(CASE WHEN age < 90 THEN 1 ELSE 0 END),
             SUM(CASE WHEN age < 90 AND value < -0.05 THEN 1 ELSE 0 END),
             SUM(CASE WHEN age < 90 AND value > 0.05 THEN 1 ELSE 0 END)
-        FROM (SELECT person_id, client_id, kind, value, {age} AS age
-              FROM {table} WHERE {" AND ".join(where)}) AS recent
+        FROM (SELECT person_id, client_id, kind, value, age, value * EXP(-age / {TAU_DAYS}) AS w
+              FROM (SELECT person_id, client_id, kind, value, {age} AS age
+                    FROM {table} WHERE {" AND ".join(where)}) AS aged) AS recent
         GROUP BY person_id, kind
     """  # noqa: S608
     result: dict[int, PersonAgg] = {}
