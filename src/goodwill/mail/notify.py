@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import formataddr, getaddresses, parseaddr
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -41,6 +42,7 @@ from babel.dates import format_date, format_time
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -126,6 +128,7 @@ def _address_of(person_or_user, name: str) -> str | None:
 # --- Dates in the reader's zone and language --------------------------------------------------
 
 
+@lru_cache(maxsize=64)
 def locale_for(language: str, country: str = "") -> Locale:
     for tag in (f"{language}_{country}", language, "en"):
         try:
@@ -148,10 +151,10 @@ def format_moment(when: dt.datetime, time_zone: str, locale: Locale) -> str:
 # --- Who, and what it answers ----------------------------------------------------------------
 
 
-def _staff_emails() -> set[str]:
+def _is_staff_address(address: str) -> bool:
     from goodwill.accounts.models import User
 
-    return {e.lower() for e in User.objects.exclude(email="").values_list("email", flat=True)}
+    return bool(address) and User.objects.filter(email__iexact=address).exists()
 
 
 def cc_people(ticket, extra_inbound_id: int | None = None) -> list:
@@ -192,7 +195,7 @@ def parent_message_id(ticket) -> str | None:
     from goodwill.mail.models import InboundMail
 
     inbound = current_inbound()
-    if inbound and inbound.message_id and inbound.from_address.lower() not in _staff_emails():
+    if inbound and inbound.message_id and not _is_staff_address(inbound.from_address):
         return _bracketed(inbound.message_id)
     last = (
         InboundMail.objects.filter(ticket=ticket, person__isnull=False)
@@ -235,11 +238,13 @@ def over_budget(address: str, now: dt.datetime) -> bool:
     recent = OutboundMessage.objects.filter(
         recipient=address.lower(), automatic=True, kind__in=BUDGETED_KINDS
     ).exclude(status=OutboundStatus.CANCELLED)
-    windows = (
-        (dt.timedelta(minutes=10), settings.GOODWILL_AUTOREPLY_PER_10_MINUTES),
-        (dt.timedelta(hours=1), settings.GOODWILL_AUTOREPLY_PER_HOUR),
+    counts = recent.filter(created_at__gt=now - dt.timedelta(hours=1)).aggregate(
+        hour=Count("id"), ten=Count("id", filter=Q(created_at__gt=now - dt.timedelta(minutes=10)))
     )
-    return any(recent.filter(created_at__gt=now - span).count() >= cap for span, cap in windows)
+    return (
+        counts["ten"] >= settings.GOODWILL_AUTOREPLY_PER_10_MINUTES
+        or counts["hour"] >= settings.GOODWILL_AUTOREPLY_PER_HOUR
+    )
 
 
 # --- Composing and queueing -------------------------------------------------------------------
