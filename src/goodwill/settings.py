@@ -307,11 +307,11 @@ GOODWILL_HAPPINESS_CADENCE_DAYS = {
     "decision_maker": env_int("GOODWILL_HAPPINESS_CADENCE_BOSS", 90),
     "gatekeeper": env_int("GOODWILL_HAPPINESS_CADENCE_PA", 30),
 }
-# Surveys: CSAT scale (5 or 10), at most one CSAT per person every N days, and the boss's
-# relationship survey every N days (quarterly).
+# Surveys: CSAT scale (5 or 10), at most one CSAT per person every N days, sent N minutes
+# after the resolution. The bosses' relationship survey goes out once a quarter.
 GOODWILL_HAPPINESS_CSAT_SCALE = env_int("GOODWILL_HAPPINESS_CSAT_SCALE", 5)
 GOODWILL_HAPPINESS_CSAT_EVERY_DAYS = env_int("GOODWILL_HAPPINESS_CSAT_EVERY_DAYS", 7)
-GOODWILL_HAPPINESS_NPS_EVERY_DAYS = env_int("GOODWILL_HAPPINESS_NPS_EVERY_DAYS", 91)
+GOODWILL_HAPPINESS_CSAT_DELAY_MINUTES = env_int("GOODWILL_HAPPINESS_CSAT_DELAY_MINUTES", 60)
 # Links in survey and digest e-mails start with this.
 GOODWILL_HAPPINESS_BASE_URL = env_str("GOODWILL_HAPPINESS_BASE_URL", GOODWILL_PORTAL_BASE_URL)
 

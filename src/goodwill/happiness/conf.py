@@ -15,7 +15,6 @@ DEFAULTS: dict[str, Any] = {
     "CSAT_SCALE": 5,
     "CSAT_EVERY_DAYS": 7,
     "CSAT_DELAY_MINUTES": 60,
-    "NPS_EVERY_DAYS": 91,
 }
 
 
