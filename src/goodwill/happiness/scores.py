@@ -705,7 +705,11 @@ def refresh_client(client_id: int, now: dt.datetime | None = None) -> ClientScor
                or s.radar]
     if changed:
         PersonScore.objects.bulk_update(changed, ["radar"])
-    sla = _sla_from_signals(client_id, now)
+    # Its people's 90-day counts are already in their cached stats: no scan of the signals.
+    sla = (
+        sum(sc.stats.get("met", 0) for sc in scores.values()),
+        sum(sc.stats.get("breaches", 0) for sc in scores.values()),
+    )
     facts = _contract_facts(today, [client_id]).get(client_id, ClientFacts())
     score = build_client_score(
         client_id, _members(person_rows, scores, roles).get(client_id, []), sla, facts, today,
@@ -713,22 +717,6 @@ def refresh_client(client_id: int, now: dt.datetime | None = None) -> ClientScor
     )
     _save_client_scores([score])
     return score
-
-
-def _sla_from_signals(client_id: int, now: dt.datetime) -> tuple[int, int]:
-    from django.db.models import Count, Q
-
-    from goodwill.happiness.models import Signal
-
-    counts = Signal.objects.filter(
-        client_id=client_id, person__isnull=False, occurred_at__lte=now,
-        occurred_at__gt=now - dt.timedelta(days=90),
-        kind__in=[SignalKind.SLA_MET, SignalKind.SLA_BREACHED],
-    ).aggregate(
-        met=Count("id", filter=Q(kind=SignalKind.SLA_MET)),
-        breached=Count("id", filter=Q(kind=SignalKind.SLA_BREACHED)),
-    )
-    return counts["met"], counts["breached"]
 
 
 def on_signal(signal: Any) -> None:
