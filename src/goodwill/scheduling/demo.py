@@ -165,7 +165,7 @@ def seed(context) -> str:
                                created_by=tech):
                 upcoming += 1
         # Past reviews with their outcomes (the happiness engine sees them as meeting signals).
-        for boss in bosses[12:16]:
+        for boss in bosses[12:14]:
             manager = staff.get("priya") or staff.get("sam")
             start = _pick(rng, review, manager, now - dt.timedelta(days=rng.randint(10, 40)))
             if not start or start >= now:
