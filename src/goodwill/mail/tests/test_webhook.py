@@ -86,7 +86,7 @@ def test_a_bad_signature_is_refused_and_stores_nothing(client, cast, tamper):
     assert not InboundMail.objects.exists() and not WebhookReceipt.objects.exists()
 
 
-@pytest.mark.parametrize("skew", [-301, 301, -86400])
+@pytest.mark.parametrize("skew", [-400, 400, -86400])
 def test_a_stale_or_future_timestamp_is_refused(client, cast, skew):
     response = post(client, raw_mail(cast.pa.email), timestamp=int(time.time()) + skew)
     assert response.status_code == 401
