@@ -23,7 +23,9 @@ import datetime as dt
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -667,7 +669,9 @@ def recompute_all(now: dt.datetime | None = None) -> RecomputeResult:
     return RecomputeResult(len(scores), len(clients), time.perf_counter() - started)
 
 
-def refresh_person(person_id: int, now: dt.datetime | None = None) -> PersonScore | None:
+def refresh_person(
+    person_id: int, now: dt.datetime | None = None, *, with_client: bool = True
+) -> PersonScore | None:
     """Recompute one person's score, then their client's health (after each new signal)."""
     now = now or timezone.now()
     row = (
@@ -682,7 +686,8 @@ def refresh_person(person_id: int, now: dt.datetime | None = None) -> PersonScor
     notes = latest_notes(now, person_id=person_id)
     score = build_person_score(person_id, client_id, aggs.get(person_id), notes, now)
     _save_person_scores([score])
-    refresh_client(client_id, now)
+    if with_client:
+        refresh_client(client_id, now)
     return score
 
 
@@ -719,8 +724,58 @@ def refresh_client(client_id: int, now: dt.datetime | None = None) -> ClientScor
     return score
 
 
+@dataclass
+class _Pending:
+    people: set[int] = field(default_factory=set)
+    clients: set[int] = field(default_factory=set)
+
+
+# Inside deferred_scoring(), new signals only note who needs rescoring.
+_deferred: ContextVar[_Pending | None] = ContextVar("goodwill_deferred_scoring", default=None)
+
+
+@contextmanager
+def deferred_scoring() -> Iterator[None]:
+    """Rescore each person and client touched inside the block once, at its end.
+
+    For batches (mail intake, imports): rescoring the client after every signal made scoring
+    most of the cost of ingesting a message. Nested blocks leave the work to the outermost.
+    """
+    if _deferred.get() is not None:
+        yield
+        return
+    pending = _Pending()
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+        _rescore(pending)
+
+
+def _rescore(pending: _Pending) -> None:
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            for person_id in sorted(pending.people):
+                score = refresh_person(person_id, now, with_client=False)
+                if score is not None:
+                    pending.clients.add(score.client_id)
+            for client_id in sorted(pending.clients):
+                refresh_client(client_id, now)
+    except Exception:  # a score can always be rebuilt; the batch's signals are safe
+        logger.exception("Could not refresh scores after a batch of signals")
+
+
 def on_signal(signal: Any) -> None:
     """Called by record_signal: keep the person's and the client's scores current."""
+    pending = _deferred.get()
+    if pending is not None:
+        if signal.person_id:
+            pending.people.add(signal.person_id)
+        else:
+            pending.clients.add(signal.client_id)
+        return
     try:
         with transaction.atomic():
             if signal.person_id:

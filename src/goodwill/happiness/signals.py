@@ -84,3 +84,15 @@ def record(
     if rescore:
         scores.on_signal(signal)
     return signal
+
+
+def deferred_scoring():
+    """A context manager for batches: signals recorded inside it are scored once, at its end.
+
+        with deferred_scoring():
+            for message in batch:
+                ...  # each record_signal only notes who needs rescoring
+    """
+    from goodwill.happiness import scores
+
+    return scores.deferred_scoring()

@@ -34,6 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 from imapclient import IMAPClient
 
+from goodwill.happiness.signals import deferred_scoring
 from goodwill.mail.models import Mailbox, MailboxKind
 
 logger = logging.getLogger("goodwill.mail.imap")
@@ -178,16 +179,17 @@ def _poll(client: IMAPClient, mailbox: Mailbox, token: str) -> int:
         batch = uids[start : start + batch_size]
         # BODY.PEEK[] leaves \Seen alone: the flag means "stored", set after the commit.
         data = client.fetch(batch, ["BODY.PEEK[]"])
-        for uid in batch:
-            raw = data.get(uid, {}).get(b"BODY[]")
-            if raw is None:  # expunged meanwhile: nothing to store, move on
+        with deferred_scoring():  # happiness rescored once per batch, not per message
+            for uid in batch:
+                raw = data.get(uid, {}).get(b"BODY[]")
+                if raw is None:  # expunged meanwhile: nothing to store, move on
+                    _advance(mailbox, token, uid)
+                    continue
+                receive(raw, mailbox=mailbox, source=f"imap:{folder}:{validity}:{uid}")
+                # Committed: now, and only now, tell the server and remember the UID.
+                mark_done(client, uid, target)
                 _advance(mailbox, token, uid)
-                continue
-            receive(raw, mailbox=mailbox, source=f"imap:{folder}:{validity}:{uid}")
-            # Committed: now, and only now, tell the server and remember the UID.
-            mark_done(client, uid, target)
-            _advance(mailbox, token, uid)
-            fetched += 1
+                fetched += 1
         _extend_lease(mailbox, token)
     return fetched
 

@@ -123,3 +123,31 @@ def test_scores_are_rebuildable_from_signals_alone(cast):
     scores.recompute_all()
     assert {s.person_id: s.score for s in PersonScore.objects.all()} == before
     assert Signal.objects.filter(kind=SignalKind.SLA_BREACHED, person=cast.boss).count() == 1
+
+
+def test_a_batch_rescores_once_at_its_end_and_matches_the_full_recompute(cast, monkeypatch):
+    from goodwill.happiness.signals import deferred_scoring
+
+    scores.recompute_all()
+    before = PersonScore.objects.get(person=cast.pa).score
+    refreshed: list[int] = []
+    original = scores.refresh_client
+    monkeypatch.setattr(
+        scores, "refresh_client", lambda cid, now=None: refreshed.append(cid) or original(cid, now)
+    )
+    now = timezone.now()
+    with deferred_scoring():
+        for n in range(3):
+            record_signal(kind=SignalKind.SLA_BREACHED, value=-1, occurred_at=now,
+                          person=cast.pa, key=f"batch-{n}", note="breach")
+        record_signal(kind=SignalKind.CSAT, value=-1, occurred_at=now, person=cast.boss,
+                      key="batch-boss", note="rated 1/5")
+        # Nothing is rescored inside the batch…
+        assert PersonScore.objects.get(person=cast.pa).score == before
+        assert refreshed == []
+    # …and the client once at its end, however many of its people had signals.
+    assert refreshed == [cast.acme.pk]
+    batched = PersonScore.objects.get(person=cast.pa)
+    assert batched.score < before
+    scores.recompute_all()
+    assert PersonScore.objects.get(person=cast.pa).score == batched.score
