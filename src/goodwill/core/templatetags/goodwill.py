@@ -10,7 +10,6 @@ from django.conf import settings
 from django.forms import BoundField, CheckboxInput, CheckboxSelectMultiple, RadioSelect, Select
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from goodwill.core.dates import relative_days
 from goodwill.core.money import format_money
@@ -41,19 +40,6 @@ def relative_day(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value).date()
     return relative_days(value, timezone.localdate())
-
-
-@register.simple_tag
-def health_band(band: str | None = None) -> str:
-    """The health band dot; 'not scored yet' until the happiness engine scores the client."""
-    if not band:
-        return mark_safe(  # noqa: S308 (a constant string)
-            '<span class="gw-band unscored" title="Scores arrive with the happiness engine">'
-            '<span class="gw-dot"></span>Not scored yet</span>'
-        )
-    return format_html(
-        '<span class="gw-band"><span class="gw-dot {}"></span>{}</span>', band, band.title()
-    )
 
 
 @register.filter

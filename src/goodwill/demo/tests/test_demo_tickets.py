@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -337,11 +336,10 @@ def test_the_demo_command_takes_a_number_of_tickets() -> None:
 
 
 @pytest.mark.django_db
-def test_the_plain_demo_has_a_year_of_tickets_and_is_quick() -> None:
-    started = time.perf_counter()
+def test_the_plain_demo_has_a_year_of_tickets() -> None:
+    # How long it takes is measured by bench/demo_seed.py, not asserted here: a timed test
+    # fails on a busy machine and proves nothing on a quiet one.
     result = generate(DemoOptions(today=TODAY, write_logins=False))
-    elapsed = time.perf_counter() - started
 
     assert result.desk.tickets == Ticket.objects.count() == 1500
     assert Ticket.objects.filter(status__in=OPEN_STATUSES).count() >= 10
-    assert elapsed < 8  # about two seconds here

@@ -115,10 +115,14 @@ def test_files_are_listed_with_their_size_and_a_download_link(as_tech, cast):
     assert "3 KB" in html
 
 
-def test_the_requester_card_shows_roles_contact_last_contact_and_no_score_yet(as_tech, cast):
+def test_the_requester_card_shows_roles_contact_last_contact_and_happiness(as_tech, cast):
+    from goodwill.happiness import scores
+
+
     cast.boss.last_contact_at = timezone.now() - dt.timedelta(days=3)
     cast.boss.phone = "020 7946 0001"
     cast.boss.save()
+    scores.recompute_all()
     html = page(as_tech, cast.ticket)
     card = html[html.index('id="requester-h"') :]
     card = card[: card.index("</section>")]
@@ -126,7 +130,8 @@ def test_the_requester_card_shows_roles_contact_last_contact_and_no_score_yet(as
     assert '<span class="gw-role decision_maker">The boss</span>' in card
     assert "maria@acme.test" in card and "020 7946 0001" in card
     assert "Last contact" in card and "<time" in card
-    assert "not scored yet" in card.lower()
+    band = cast.boss.happiness.band
+    assert f"gw-band-{band}" in card and "not scored yet" not in card.lower()
 
 
 def test_the_clients_other_open_tickets_are_listed_and_nobody_elses(as_tech, cast):
