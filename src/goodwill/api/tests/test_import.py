@@ -87,3 +87,11 @@ def test_bad_lines_are_reported_by_number_and_the_rest_goes_in(cast, tmp_path):
     assert "line 6: type must be" in text
     assert Person.objects.filter(email="cleo@cedar.test").count() == 1
     assert not Person.objects.filter(first_name="Dup").exists()  # nothing half-imported
+
+
+def test_goodwill_import_takes_a_jsonl_history_as_the_readme_says(cast, tmp_path):
+    path = _write(tmp_path, _history())
+    out = io.StringIO()
+    call_command("import", path, "--no-progress", stdout=out)
+    assert "ticket: 1 new" in out.getvalue()
+    assert Ticket.objects.filter(subject="Email down").count() == 1

@@ -1,14 +1,21 @@
-"""`goodwill import FILE [--commit]`: preview or import clients and people from CSV/XLSX."""
+"""`goodwill import FILE [--commit]`: preview or import clients and people from CSV/XLSX.
+
+A `.jsonl` file is a history moved in from another desk: it is handed to `import_history`
+(the API app's importer), which imports each record all or nothing and skips records already in.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from goodwill.clients import importing
+
+HISTORY_SUFFIXES = (".jsonl", ".ndjson")
 
 
 class Command(BaseCommand):
@@ -19,7 +26,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="the .csv or .xlsx file")
+        parser.add_argument(
+            "file", type=Path, help="the .csv or .xlsx file (or a .jsonl history, see README)"
+        )
         parser.add_argument(
             "--commit", action="store_true", help="write to the database (all or nothing)"
         )
@@ -30,6 +39,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         verbosity: int = options["verbosity"]
+        if path.suffix.lower() in HISTORY_SUFFIXES:
+            call_command(
+                "import_history", str(path), no_progress=options["no_progress"],
+                stdout=self.stdout, stderr=self.stderr,
+            )  # fmt: skip
+            return
         try:
             data = path.read_bytes()
         except OSError as exc:
