@@ -87,6 +87,20 @@ def record_contact(person: Person, *, when: dt.datetime | None = None) -> Person
     return person
 
 
+def log_call(person: Person, *, by: User | None = None, when: dt.datetime | None = None) -> Person:
+    """Staff spoke with this person ("Log a call"): a contact, and a touch signal for happiness."""
+    from goodwill.happiness.signals import record_signal
+
+    when = when or timezone.now()
+    record_contact(person, when=when)
+    who = f" by {by.get_full_name() or by.username}" if by is not None else ""
+    record_signal(
+        kind="call", value=0.3, occurred_at=when, person=person, source=f"person:{person.pk}",
+        key=f"call:{person.pk}:{when.isoformat()}", note=f"Call with {person}{who}",
+    )  # fmt: skip
+    return person
+
+
 # --- The stakeholder map ------------------------------------------------------------------------
 
 

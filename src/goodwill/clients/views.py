@@ -223,7 +223,7 @@ def person_roles(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("people.edit")
 def person_contacted(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=pk)
-    services.record_contact(person)
+    services.log_call(person, by=request.user)
     messages.success(request, f"Noted: you were in touch with {person} today.")
     return redirect(request.POST.get("next") if _safe_next(request) else person.get_absolute_url())
 

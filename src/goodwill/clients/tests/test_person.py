@@ -102,6 +102,9 @@ def test_logging_a_call_updates_last_contact(as_tech, cast):
     assert response["Location"] == cast.acme.get_absolute_url()
     cast.pa.refresh_from_db()
     assert cast.pa.last_contact_at is not None
+    # …and it is a touch the happiness engine sees, with who made the call.
+    call = cast.pa.signals.get(kind="call")
+    assert call.value > 0 and "Tess Tech" in call.note
 
 
 def test_logging_a_call_never_redirects_off_site(as_tech, cast):
