@@ -236,7 +236,7 @@ def seed(context: Any) -> str:
         red, red_answers = _red_client(context, rng, live)
         story = {c.pk for c, _ in live if red and red.startswith(c.name + " (")}
         loud, office_answers = _complainer(context, rng, live, story)
-        signals = backfill.backfill(now).considered
+        signals = backfill.backfill(now, days=backfill.SENTIMENT_DAYS).considered
         for survey, rating, comment, at in red_answers + office_answers:
             surveys.answer(survey, rating, comment, now=at)
         answered = _portfolio_surveys(context, rng, story) + len(red_answers + office_answers)

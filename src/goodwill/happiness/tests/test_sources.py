@@ -106,3 +106,19 @@ def test_backfill_adds_nothing_twice_and_matches_live_keys(cast):
     Signal.objects.all().delete()
     backfill()
     assert set(Signal.objects.values_list("key", flat=True)) == after_first
+
+
+def test_a_backfill_limited_to_recent_days_leaves_older_tickets_out(cast):
+    from goodwill.happiness.backfill import backfill
+
+    old = desk.open_ticket(
+        requester=cast.pa, subject="Printer, last spring",
+        opened_at=timezone.now() - dt.timedelta(days=400),
+    )
+    Signal.objects.all().delete()
+    backfill(days=180)
+    sources = set(Signal.objects.values_list("source", flat=True))
+    assert f"ticket:{cast.ticket.reference}" in sources
+    assert f"ticket:{old.reference}" not in sources
+    backfill()
+    assert f"ticket:{old.reference}" in set(Signal.objects.values_list("source", flat=True))
