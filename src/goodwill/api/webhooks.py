@@ -5,7 +5,7 @@
 
 The same discipline as core.outbox: a row per delivery written with the change that caused it,
 a conditional UPDATE to claim it (two workers never send one row), retries with the outbox's
-back-off on the same row, a stale claim released after STALE_CLAIM.
+back-off on the same row, a stale claim released after core.claims.STALE_CLAIM.
 
 Each POST carries `X-Goodwill-Signature: sha256=<hex>`, the HMAC-SHA256 with the subscription's
 secret of "<X-Goodwill-Timestamp>.<body>", so a receiver can check origin and freshness.
@@ -25,7 +25,6 @@ import http.client
 import ipaddress
 import json
 import logging
-import secrets
 import socket
 import ssl
 from typing import Any
@@ -34,10 +33,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from goodwill.core.outbox import MAX_ATTEMPTS, RETRY_DELAYS, STALE_CLAIM
+from goodwill.core import claims
+from goodwill.core.outbox import MAX_ATTEMPTS, RETRY_DELAYS
 
 from .models import (
     DeliveryStatus,
@@ -208,31 +207,17 @@ def post(delivery: WebhookDelivery) -> int:
 
 
 def release_stale_claims(now: dt.datetime) -> int:
-    return WebhookDelivery.objects.filter(
-        status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
-    ).update(status=DeliveryStatus.QUEUED, claim_token="", next_attempt_at=now)
+    return claims.release_stale_claims(WebhookDelivery, now)
 
 
 def claim(row_id: int, now: dt.datetime) -> str | None:
-    token = secrets.token_hex(16)
-    won = WebhookDelivery.objects.filter(
-        pk=row_id, status=DeliveryStatus.QUEUED, next_attempt_at__lte=now
-    ).update(
-        status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now,
-        attempts=F("attempts") + 1,
-    )
-    return token if won else None
+    return claims.claim(WebhookDelivery, row_id, now)
 
 
 def deliver_due(now: dt.datetime | None = None, limit: int = BATCH) -> int:
     """Send what is due; returns how many were delivered. A worker job, safe in parallel."""
     now = now or timezone.now()
-    release_stale_claims(now)
-    due = list(
-        WebhookDelivery.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
+    due = claims.due_ids(WebhookDelivery, now, limit)
     delivered = 0
     for row_id in due:
         token = claim(row_id, now)

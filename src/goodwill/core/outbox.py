@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 import smtplib
 import uuid
 from collections.abc import Iterable, Sequence
@@ -31,9 +30,9 @@ from email.utils import formataddr, getaddresses, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
+from goodwill.core import claims
 from goodwill.core.models import OutboundAttachment, OutboundMessage, OutboundStatus
 
 logger = logging.getLogger("goodwill.outbox")
@@ -47,7 +46,7 @@ RETRY_DELAYS = (
     dt.timedelta(hours=6),
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-STALE_CLAIM = dt.timedelta(minutes=15)
+STALE_CLAIM = claims.STALE_CLAIM
 BATCH = 100
 
 
@@ -194,33 +193,17 @@ def _permanent(error: Exception) -> bool:
 
 
 def release_stale_claims(now: dt.datetime) -> int:
-    return OutboundMessage.objects.filter(
-        status=OutboundStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
-    ).update(status=OutboundStatus.QUEUED, claim_token="", next_attempt_at=now)
+    return claims.release_stale_claims(OutboundMessage, now)
 
 
 def claim(row_id: int, now: dt.datetime) -> str | None:
-    token = secrets.token_hex(16)
-    won = OutboundMessage.objects.filter(
-        pk=row_id, status=OutboundStatus.QUEUED, next_attempt_at__lte=now
-    ).update(
-        status=OutboundStatus.SENDING,
-        claim_token=token,
-        claimed_at=now,
-        attempts=F("attempts") + 1,
-    )
-    return token if won else None
+    return claims.claim(OutboundMessage, row_id, now)
 
 
 def deliver_due(now: dt.datetime | None = None, limit: int = BATCH) -> int:
     """Send what is due; returns how many were sent. A worker job, safe to run in parallel."""
     now = now or timezone.now()
-    release_stale_claims(now)
-    due = list(
-        OutboundMessage.objects.filter(status=OutboundStatus.QUEUED, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
+    due = claims.due_ids(OutboundMessage, now, limit)
     if not due:
         return 0
     sent = 0
