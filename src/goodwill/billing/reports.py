@@ -152,16 +152,12 @@ def statement_rows(client: Client, currency: str) -> list[dict]:
 # --- Revenue ----------------------------------------------------------------------------------
 
 
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
 def mrr_history(months: int = 12, today: dt.date | None = None, currency: str | None = None):
     """MRR per month from issued recurring invoices: each invoice's net spread evenly over the
     months of its period (a quarterly fee of 3,000 is 1,000 in each of its three months)."""
     today = today or timezone.localdate()
     currency = currency or settings.GOODWILL_CURRENCY
-    first = add_months(month_start(today), -(months - 1))
+    first = add_months(today.replace(day=1), -(months - 1))
     labels = [add_months(first, n) for n in range(months)]
     values = dict.fromkeys(labels, ZERO)
     invoices = Invoice.objects.filter(
@@ -175,7 +171,7 @@ def mrr_history(months: int = 12, today: dt.date | None = None, currency: str | 
         span = max(1, round(((end - start).days + 1) / 30.44))
         per_month = subtotal / span
         for n in range(span):
-            month = month_start(add_months(start, n))
+            month = add_months(start, n).replace(day=1)
             if month in values:
                 values[month] += per_month
     q = Decimal("0.01")

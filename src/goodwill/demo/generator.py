@@ -10,7 +10,6 @@ Call `generate(DemoOptions(...))`; `goodwill demo` is a thin wrapper around it.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import itertools
 import os
@@ -45,6 +44,7 @@ from goodwill.contracts.models import (
     SLAPolicy,
     SLATarget,
 )
+from goodwill.contracts.services import add_months
 from goodwill.contracts.status import with_status
 from goodwill.core.choices import Priority
 from goodwill.demo import words
@@ -265,12 +265,6 @@ def _staff(password_hash: str) -> dict[str, User]:
 # --- Planning helpers --------------------------------------------------------------------------
 
 T = TypeVar("T")
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _allocate(total: int, weights: Sequence[float]) -> list[int]:
@@ -649,7 +643,7 @@ def _contracts_for(
     def set_term(renewal: dt.date) -> None:
         contract.renewal_date = renewal
         contract.end_date = renewal - dt.timedelta(days=1)
-        contract.start_date = _add_months(renewal, -term)
+        contract.start_date = add_months(renewal, -term)
 
     main_status = ContractStatus.ACTIVE if status == ContractStatus.RENEWED else status
     if main_status == ContractStatus.ACTIVE:
@@ -675,7 +669,7 @@ def _contracts_for(
         contract.state = ContractState.DRAFT
         contract.name = f"Proposal: {contract.name[0].lower()}{contract.name[1:]}"
         start = today + dt.timedelta(days=rng.randint(7, 60))
-        set_term(_add_months(start, term))
+        set_term(add_months(start, term))
     contracts = [(contract, policy)]
 
     if status == ContractStatus.RENEWED or (
@@ -685,7 +679,7 @@ def _contracts_for(
         previous = Contract(
             name=contract.name,
             state=ContractState.RENEWED,
-            start_date=_add_months(contract.start_date, -previous_term),
+            start_date=add_months(contract.start_date, -previous_term),
             term_months=previous_term,
             end_date=contract.start_date - dt.timedelta(days=1),
             renewal_date=contract.start_date,
@@ -704,8 +698,8 @@ def _contracts_for(
             state=ContractState.DRAFT,
             start_date=contract.renewal_date,
             term_months=24,
-            end_date=_add_months(contract.renewal_date, 24) - dt.timedelta(days=1),
-            renewal_date=_add_months(contract.renewal_date, 24),
+            end_date=add_months(contract.renewal_date, 24) - dt.timedelta(days=1),
+            renewal_date=add_months(contract.renewal_date, 24),
             notice_days=60,
             fee=Decimal(min(6000, round(monthly * 1.3 / 25) * 25) * months),
             billing_cycle=cycle,

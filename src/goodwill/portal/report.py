@@ -71,10 +71,6 @@ class MonthlyReport:
         return text
 
 
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
 def build(client: Client, month: dt.date) -> MonthlyReport:
     tz = timezone.get_current_timezone()
     start = timezone.make_aware(dt.datetime.combine(month, dt.time()), tz)
@@ -177,7 +173,7 @@ def send_monthly_reports(now: dt.datetime | None = None) -> int:
     today = timezone.localdate(now)
     if today.day > 7:  # a worker that was down on the 1st catches up within the week
         return 0
-    month = add_months(month_start(today), -1)
+    month = add_months(today.replace(day=1), -1)
     provider = settings.GOODWILL_PORTAL_NAME or settings.GOODWILL_PROVIDER_NAME
     sent = 0
     live = Client.objects.filter(is_active=True, contracts__state="active").distinct()
