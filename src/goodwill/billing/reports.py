@@ -211,14 +211,14 @@ def risk_reasons(client_ids: set[int]) -> dict[int, str]:
     """Why each client's revenue is at risk ('' when it is not).
 
     Interim measure until the happiness engine provides a contract-loss risk: a client counts as
-    at risk when its boss or financial director is unhappy (happiness.status.is_unhappy): one
-    query for the people, then one question per key person (until happiness answers in bulk).
+    at risk when its boss or financial director is unhappy (happiness.status.unhappy_people):
+    one query for the people, two for their happiness.
     """
     from goodwill.clients.models import PersonRole, StakeholderRole
-    from goodwill.happiness.status import is_unhappy
+    from goodwill.happiness.status import unhappy_people
 
     reasons = dict.fromkeys(client_ids, "")
-    roles = (
+    roles = list(
         PersonRole.objects.filter(
             client_id__in=client_ids,
             role__in=(StakeholderRole.DECISION_MAKER, StakeholderRole.BILLING),
@@ -228,12 +228,9 @@ def risk_reasons(client_ids: set[int]) -> dict[int, str]:
         .select_related("person")
         .order_by("client_id", "person_id")
     )
-    asked: set[int] = set()
+    unhappy = unhappy_people(role.person_id for role in roles)
     for role in roles:
-        if reasons[role.client_id] or role.person_id in asked:
-            continue
-        asked.add(role.person_id)
-        if is_unhappy(role.person):
+        if not reasons[role.client_id] and role.person_id in unhappy:
             reasons[role.client_id] = f"{role.person.full_name} is unhappy"
     return reasons
 

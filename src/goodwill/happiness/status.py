@@ -1,11 +1,13 @@
 """Questions other apps ask about how people feel, answered without importing the scores.
 
-Billing asks `is_unhappy(person)` before it sends a payment reminder into a fire.
+Billing asks `is_unhappy(person)` before it sends a payment reminder into a fire, and
+`unhappy_people(ids)` for a whole report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
@@ -18,15 +20,31 @@ WINDOW = dt.timedelta(days=30)
 
 def is_unhappy(person: Any, now: dt.datetime | None = None) -> bool:
     """True when the person's happiness band is red (their cached score, else recent signals)."""
+    return person.pk in unhappy_people([person.pk], now)
+
+
+def unhappy_people(person_ids: Iterable[int], now: dt.datetime | None = None) -> set[int]:
+    """Which of these people are unhappy, in two queries however many are asked about."""
     from django.db.models import Sum
 
     from goodwill.happiness.models import Band, PersonScore, Signal
 
-    band = PersonScore.objects.filter(person_id=person.pk).values_list("band", flat=True).first()
-    if band is not None:
-        return band == Band.RED
-    now = now or timezone.now()
-    total = Signal.objects.filter(
-        person=person, occurred_at__gt=now - WINDOW, occurred_at__lte=now
-    ).aggregate(total=Sum("value"))["total"]
-    return total is not None and total <= UNHAPPY_SUM
+    asked = set(person_ids)
+    bands = dict(
+        PersonScore.objects.filter(person_id__in=asked).values_list("person_id", "band")
+    )
+    unhappy = {pid for pid, band in bands.items() if band == Band.RED}
+    unscored = asked - bands.keys()
+    if unscored:
+        now = now or timezone.now()
+        totals = (
+            Signal.objects.filter(
+                person_id__in=unscored, occurred_at__gt=now - WINDOW, occurred_at__lte=now
+            )
+            .values("person_id")
+            .annotate(total=Sum("value"))
+            .filter(total__lte=UNHAPPY_SUM)
+            .values_list("person_id", flat=True)
+        )
+        unhappy.update(totals)
+    return unhappy

@@ -151,3 +151,19 @@ def test_a_batch_rescores_once_at_its_end_and_matches_the_full_recompute(cast, m
     assert batched.score < before
     scores.recompute_all()
     assert PersonScore.objects.get(person=cast.pa).score == batched.score
+
+
+def test_unhappy_people_answers_for_many_in_two_queries(cast, django_assert_max_num_queries):
+    # Scored red: the boss; unscored but with a bad month of signals: the FD; happy: the PA.
+    breached_p1s(cast, cast.boss, count=3)
+    PersonScore.objects.filter(person=cast.fd).delete()
+    now = timezone.now()
+    with scores.deferred_scoring():  # signals recorded without scoring the FD
+        for n in range(2):
+            record_signal(kind=SignalKind.CSAT, value=-1, occurred_at=now, person=cast.fd,
+                          key=f"fd-{n}", note="rated 1/5")
+        PersonScore.objects.filter(person=cast.fd).delete()
+        with django_assert_max_num_queries(2):
+            unhappy = status.unhappy_people([cast.boss.pk, cast.fd.pk, cast.pa.pk])
+    assert unhappy == {cast.boss.pk, cast.fd.pk}
+    assert status.is_unhappy(cast.fd) and not status.is_unhappy(cast.pa)
