@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from goodwill.core.models import Claimable
+
 
 class ApiToken(models.Model):
     """A bearer token. Only the SHA-256 of the secret is stored; the secret is shown once.
@@ -99,7 +101,7 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(Claimable):
     """One event on its way to one subscription: claimed, sent and recorded like the outbox."""
 
     subscription = models.ForeignKey(
@@ -112,13 +114,8 @@ class WebhookDelivery(models.Model):
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    claim_token = models.CharField(max_length=32, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -3,8 +3,8 @@ webhook deliveries).
 
 A row is `queued` with a `next_attempt_at`; a worker claims it with a conditional UPDATE
 (queued → sending, with its own token and one more attempt), so of several workers only one
-wins; a claim left behind by a killed worker is released after STALE_CLAIM. The row's model
-needs the fields status, next_attempt_at, claim_token, claimed_at and attempts.
+wins; a claim left behind by a killed worker is released after STALE_CLAIM. The model
+extends core.models.Claimable and has a status field with "queued" and "sending".
 """
 
 from __future__ import annotations

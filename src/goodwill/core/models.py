@@ -9,6 +9,19 @@ class TimeStamped(models.Model):
         abstract = True
 
 
+class Claimable(models.Model):
+    """The fields core.claims needs on a queue of things to send: claim, send, record, retry."""
+
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class OutboundStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
@@ -17,7 +30,7 @@ class OutboundStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class OutboundMessage(models.Model):
+class OutboundMessage(Claimable):
     """One e-mail on its way out: every outbound message is a row here first (the outbox).
 
     The worker claims a row with a conditional UPDATE, sends it and records the result on the
@@ -48,12 +61,7 @@ class OutboundMessage(models.Model):
     status = models.CharField(
         max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    claim_token = models.CharField(max_length=32, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
