@@ -1,0 +1,1 @@
+"""The audit trail: who changed contracts, invoices, payments, roles and settings, and when."""
