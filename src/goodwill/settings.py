@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "goodwill.portal",
     "goodwill.api",
     "goodwill.demo",
+    # Audit trail (issue 9): who changed contracts, invoices, payments, roles and settings.
+    "auditlog",
+    "goodwill.audit",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Needs request.user: stamps the signed-in user as the actor of every audit log entry.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
