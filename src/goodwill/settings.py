@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Needs request.user: marks whether this session passed the second sign-in step (2FA).
+    "django_otp.middleware.OTPMiddleware",
     # Needs request.user: stamps the signed-in user as the actor of every audit log entry.
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -296,6 +298,14 @@ INSTALLED_APPS.append("ninja")
 # Optional two-step sign-in (TOTP) for portal logins.
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
 OTP_TOTP_ISSUER = env_str("GOODWILL_PORTAL_NAME") or GOODWILL_PROVIDER_NAME
+
+# --- Staff account security (issue 9) -----------------------------------------------------------
+# Recovery codes for staff two-factor sign-in are django-otp static tokens.
+INSTALLED_APPS.append("django_otp.plugins.otp_static")
+# When on, an owner without two-factor sign-in must set it up before using anything else.
+GOODWILL_REQUIRE_2FA_FOR_OWNERS = env_bool("GOODWILL_REQUIRE_2FA_FOR_OWNERS", False)
+# Password reset links work for this long (seconds); Django's default is three days.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 2)
 
 # --- Happiness engine (issue 5) -----------------------------------------------------------------
 # How much each stakeholder's happiness counts in their client's health ("others" is everyone
