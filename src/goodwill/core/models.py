@@ -85,3 +85,18 @@ class OutboundAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each `goodwill worker` process was alive, for /healthz.
+
+    In the database rather than the cache so a monitor asking any app server sees the workers
+    of every machine. One row per process ("host:pid"), rewritten at most every half minute.
+    """
+
+    worker = models.CharField(max_length=200, unique=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -24,11 +24,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from goodwill.core import health
+
 logger = logging.getLogger("goodwill.worker")
+# Seconds between two heartbeat writes (/healthz allows GOODWILL_HEALTH_WORKER_MAX_AGE).
+HEARTBEAT_EVERY = 30.0
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,22 @@ class Worker:
         self.report = report or logger.info
         self.next_run: dict[str, dt.datetime] = {}
         self._stop = threading.Event()
+        self.name = health.this_worker_name()
+        self.started_at = timezone.now()
+        self._last_beat = -HEARTBEAT_EVERY  # monotonic seconds; the first beat is at once
+
+    # --- Heartbeat: /healthz reports a worker that has stopped beating. -------------------
+
+    def beat(self) -> None:
+        """Record that this worker is alive (wall time, not `clock`), at most every 30 s."""
+        if time.monotonic() - self._last_beat < HEARTBEAT_EVERY:
+            return
+        try:
+            health.record_heartbeat(self.name, timezone.now(), started_at=self.started_at)
+        except DatabaseError:  # the jobs report the outage; the beat just tries again
+            logger.warning("Could not record the worker heartbeat", exc_info=True)
+        else:
+            self._last_beat = time.monotonic()
 
     # --- Stopping: from a signal handler, so it only sets a flag. -------------------------
 
@@ -179,10 +199,12 @@ class Worker:
         finally:
             _drop_stale_connections()
         self.report(str(run))
+        self.beat()  # a long tick keeps beating between its jobs
         return run
 
     def tick(self) -> list[JobRun]:
         """Run every job whose time has come, one after the other, unless asked to stop."""
+        self.beat()
         runs = []
         for job in self.jobs:
             if self.stopping:
@@ -194,6 +216,7 @@ class Worker:
 
     def run_once(self) -> list[JobRun]:
         """Run every job once, whatever its interval (for cron and tests)."""
+        self.beat()
         runs = []
         for job in self.jobs:
             if self.stopping:
