@@ -7,11 +7,14 @@ With nothing set, a fresh clone runs on SQLite under ./var with the console mail
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from goodwill.core.env import env_bool, env_int, env_list, env_str
+from goodwill.core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("GOODWILL_DATA_DIR") or Path.cwd() / "var").resolve()
@@ -50,8 +53,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz first: monitors probe app servers by address, before host checks and redirects.
+    "goodwill.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy with a per-request nonce (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -81,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "goodwill.core.context_processors.navigation",
+                # {{ CSP_NONCE }}: the nonce every <script> tag carries.
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -163,18 +172,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or DATA_DIR / "static")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or DATA_DIR / "media")
 MEDIA_URL = "media/"
+# `goodwill serve` turns GOODWILL_MANIFEST_STATIC on and runs collectstatic first: files get
+# hashed names (cached by browsers for a year) and gzip/brotli copies. `make run`, runserver
+# and the tests serve the apps' static folders as they are, with nothing to collect.
+MANIFEST_STATIC = not DEBUG and env_bool("GOODWILL_MANIFEST_STATIC", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG and env_bool("GOODWILL_MANIFEST_STATIC", False)
+            if MANIFEST_STATIC
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# Serve straight from the apps' static folders, so `goodwill serve` needs no collectstatic step.
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not MANIFEST_STATIC
 WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -209,6 +221,33 @@ SECURE_HSTS_PRELOAD = HTTPS and env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp 4): scripts only from this site or carrying this
+# response's nonce, so an injected <script> or onclick="" does not run. Styles keep
+# 'unsafe-inline' because the templates still have about 60 style="" attributes and the portal
+# sets its colour in a <style> block (a nonce there would make browsers ignore 'unsafe-inline').
+# Views that send their own stricter header (original e-mails, attachments) keep it.
+_CSP_IMAGES = [SELF, "data:"]
+_portal_logo = urlsplit(env_str("GOODWILL_PORTAL_LOGO_URL"))
+if _portal_logo.scheme in ("http", "https") and _portal_logo.netloc:
+    _CSP_IMAGES.append(f"{_portal_logo.scheme}://{_portal_logo.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": _CSP_IMAGES,
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if env_bool("GOODWILL_CSP_REPORT_ONLY", False):
+    # Trying a stricter policy out: browsers report violations in the console, block nothing.
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = {}
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -339,10 +378,12 @@ GOODWILL_BOOKING_STEP_MINUTES = env_int("GOODWILL_BOOKING_STEP_MINUTES", 30)
 GOODWILL_BOOKING_MAX_PER_HOUR = env_int("GOODWILL_BOOKING_MAX_PER_HOUR", 5)
 GOODWILL_BOOKING_MAX_VIEWS_PER_MINUTE = env_int("GOODWILL_BOOKING_MAX_VIEWS_PER_MINUTE", 60)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
-}
+# --- Logs and health ----------------------------------------------------------------------------
+# Console logs, as text or (GOODWILL_LOG_FORMAT=json) one JSON object per line; either way
+# passwords, tokens and message bodies are redacted (goodwill.core.logs).
+GOODWILL_LOG_FORMAT = env_str("GOODWILL_LOG_FORMAT", "text").strip().lower()
+if GOODWILL_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"GOODWILL_LOG_FORMAT={GOODWILL_LOG_FORMAT!r}: use text or json")
+LOGGING = logging_config(GOODWILL_LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+# /healthz fails when no `goodwill worker` has beaten for this many seconds (0: not checked).
+GOODWILL_HEALTH_WORKER_MAX_AGE = env_int("GOODWILL_HEALTH_WORKER_MAX_AGE", 300)
