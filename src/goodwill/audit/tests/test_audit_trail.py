@@ -1,0 +1,182 @@
+"""Changes made through the staff pages land in the audit trail, with who made them and the old
+and new values, and show in the History section of the record's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from auditlog.models import LogEntry
+from django.urls import reverse
+from django.utils import timezone
+
+from goodwill.billing import services as billing
+from goodwill.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from goodwill.clients.models import PersonRole
+
+pytestmark = pytest.mark.django_db
+
+
+def entries_for(obj):
+    return list(LogEntry.objects.get_for_object(obj).order_by("timestamp", "id"))
+
+
+def contract_form(cast, **overrides):
+    contract = cast.acme_contract
+    data = {
+        "client": cast.acme.pk,
+        "name": contract.name,
+        "state": contract.state,
+        "start_date": contract.start_date.isoformat(),
+        "term_months": str(contract.term_months),
+        "end_date": contract.end_date.isoformat(),
+        "renewal_date": contract.renewal_date.isoformat(),
+        "notice_days": str(contract.notice_days),
+        "fee": str(contract.fee),
+        "currency": contract.currency,
+        "billing_cycle": contract.billing_cycle,
+        "included_hours": str(contract.included_hours),
+        "seats": str(contract.seats),
+        "sla_policy": cast.policy.pk,
+        "notes": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_contract_edit_records_who_and_old_to_new_and_shows_on_the_contract_page(
+    as_manager, cast
+):
+    contract = cast.acme_contract
+    edit = reverse("contracts:edit", args=[contract.pk])
+    response = as_manager.post(edit, contract_form(cast, fee="2750.00", billing_cycle="quarterly"))
+    assert response.status_code == 302
+
+    entry = entries_for(contract)[-1]
+    assert entry.action == LogEntry.Action.UPDATE
+    assert entry.actor == cast.manager
+    assert entry.changes["fee"] == ["2500.00", "2750.00"]
+    assert entry.changes["billing_cycle"] == ["monthly", "quarterly"]
+    # Derived and timestamp fields are not news of their own.
+    assert not {"updated_at", "monthly_value", "notice_deadline"} & set(entry.changes)
+
+    page = as_manager.get(contract.get_absolute_url()).content.decode()
+    history = page[page.index('id="history-contracts-contract') :]
+    assert "Adam Manager" in history
+    assert "2500.00</span> → 2750.00" in history
+    assert 'Billing cycle: <span class="text-body-secondary">Monthly</span> → Quarterly' in history
+
+
+def test_an_unchanged_save_records_nothing(as_manager, cast):
+    before = len(entries_for(cast.acme_contract))
+    as_manager.post(reverse("contracts:edit", args=[cast.acme_contract.pk]), contract_form(cast))
+    assert len(entries_for(cast.acme_contract)) == before
+
+
+def _draft(cast) -> Invoice:
+    line = billing.LineInput("Server move", Decimal("2"), Decimal("150.00"), Decimal("20"))
+    return billing.create_draft(
+        client=cast.acme, kind=InvoiceKind.ONE_OFF, lines=[line], currency="GBP"
+    )
+
+
+def test_issuing_an_invoice_and_recording_a_payment_are_logged(as_bookkeeper, cast):
+    draft = _draft(cast)
+    created, totals = entries_for(draft)
+    assert created.action == LogEntry.Action.CREATE
+    # The totals are stored by a queryset update; the service writes that entry itself.
+    assert totals.changes["total"] == ["0.00", "360.00"]
+
+    response = as_bookkeeper.post(reverse("billing:invoice_issue", args=[draft.pk]))
+    assert response.status_code == 302
+    invoice = Invoice.objects.get(pk=draft.pk)
+    issued = entries_for(invoice)[-1]
+    assert issued.actor == cast.bookkeeper
+    assert issued.changes["status"] == ["draft", "issued"]
+    assert issued.changes["number"] == ["None", invoice.number]
+    assert "pdf" not in issued.changes
+
+    response = as_bookkeeper.post(
+        reverse("billing:payment_create"),
+        {
+            "client": cast.acme.pk,
+            "amount": "100.00",
+            "currency": "GBP",
+            "received_on": timezone.localdate().isoformat(),
+            "method": "bank",
+            "reference": "ACME BACS",
+            "invoice": invoice.pk,
+        },
+    )
+    assert response.status_code == 302
+    payment = Payment.objects.get(reference="ACME BACS")
+    assert entries_for(payment)[0].actor == cast.bookkeeper
+    part_paid = entries_for(invoice)[-1]
+    assert part_paid.changes["status"] == ["issued", "part_paid"]
+    assert part_paid.actor == cast.bookkeeper
+
+    page = as_bookkeeper.get(invoice.get_absolute_url()).content.decode()
+    history = page[page.index('id="history-billing-invoice') :]
+    assert "Bea Books</strong> created allocation" in history
+    assert 'Status: <span class="text-body-secondary">Issued</span> → Part-paid' in history
+    client_page = as_bookkeeper.get(reverse("billing:client", args=[cast.acme.pk]))
+    assert "ACME BACS" in client_page.content.decode()
+    payments_page = as_bookkeeper.get(reverse("billing:payments")).content.decode()
+    assert "Recent changes to payments" in payments_page
+    assert "Bea Books</strong> created payment" in payments_page
+
+
+def test_changing_a_stakeholder_role_is_logged_on_the_person_page(as_manager, cast):
+    url = reverse("clients:person_roles", args=[cast.acme_user.pk])
+    as_manager.post(url, {"role": "billing", "action": "add"})
+    as_manager.post(url, {"role": "billing", "action": "remove"})
+    assert not PersonRole.objects.filter(person=cast.acme_user).exists()
+
+    kinds = LogEntry.objects.get_for_model(PersonRole).filter(
+        serialized_data__fields__person=cast.acme_user.pk
+    )
+    assert [(e.action, e.actor) for e in kinds.order_by("timestamp", "id")] == [
+        (LogEntry.Action.CREATE, cast.manager),
+        (LogEntry.Action.DELETE, cast.manager),
+    ]
+    page = as_manager.get(cast.acme_user.get_absolute_url()).content.decode()
+    history = page[page.index("Role history") :]
+    assert "Adam Manager</strong> deleted person role" in history
+    assert "Adam Manager</strong> created person role" in history
+    # Another person's roles are not in this person's history.
+    assert str(cast.boss) not in history
+
+
+def test_changing_a_staff_role_is_logged(as_owner, cast):
+    as_owner.post(
+        reverse("accounts:staff_edit", args=[cast.tech.pk]),
+        {"role": "account_manager", "is_active": "on"},
+    )
+    entry = entries_for(cast.tech)[-1]
+    assert entry.actor == cast.owner
+    assert entry.changes == {"role": ["technician", "account_manager"]}
+    page = as_owner.get(reverse("accounts:staff_edit", args=[cast.tech.pk])).content.decode()
+    assert 'Role: <span class="text-body-secondary">Technician</span> → Account manager' in page
+
+
+def test_changes_outside_a_request_are_signed_by_goodwill(cast):
+    from goodwill.audit.services import NOBODY, history_for
+    from goodwill.contracts.services import roll_over_auto_renewals
+
+    contract = cast.birch_contract
+    contract.auto_renew = True
+    contract.end_date = contract.renewal_date = timezone.localdate() - dt.timedelta(days=3)
+    contract.start_date = contract.end_date - dt.timedelta(days=364)
+    contract.save()
+    assert roll_over_auto_renewals() == 1
+    latest = history_for(contract)[0]
+    assert latest.actor == NOBODY
+    assert {c.label for c in latest.changes} == {"End date", "Renewal date"}
+
+
+def test_a_voided_invoice_says_so(as_bookkeeper, cast):
+    draft = _draft(cast)
+    as_bookkeeper.post(reverse("billing:invoice_void", args=[draft.pk]))
+    assert Invoice.objects.get(pk=draft.pk).status == InvoiceStatus.VOID
+    assert entries_for(draft)[-1].changes["status"] == ["draft", "void"]
