@@ -14,6 +14,7 @@ from ninja.security import HttpBearer
 
 from goodwill.accounts.models import StaffRole, User
 from goodwill.accounts.permissions import can
+from goodwill.audit import services as audit
 from goodwill.clients.models import Person
 from goodwill.portal.models import PortalAccount
 
@@ -54,11 +55,14 @@ def create_token(
 
 
 def revoke(token: ApiToken, now: dt.datetime | None = None) -> bool:
-    return bool(
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=now or timezone.now()
-        )
+    now = now or timezone.now()
+    revoked = bool(
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
     )
+    if revoked:
+        # update() sends no signals: the audit trail hears of the revocation from here.
+        audit.record_change(token, {"revoked_at": (None, now)})
+    return revoked
 
 
 @dataclass
@@ -113,4 +117,6 @@ class TokenAuth(HttpBearer):
         principal = principal_for(token)
         if principal is not None:
             request.principal = principal  # type: ignore[attr-defined]
+            # No session, so the audit middleware saw nobody: the token's owner made the changes.
+            audit.act_as(principal.user)
         return principal

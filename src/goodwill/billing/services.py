@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from goodwill.audit import services as audit
 from goodwill.billing import money
 from goodwill.billing.models import (
     ZERO,
@@ -128,6 +129,7 @@ class LineInput:
 def store_totals(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None) -> Invoice:
     """Compute the lines' amounts and the invoice totals under the line-level policy; store."""
     lines = list(invoice.lines.all()) if lines is None else list(lines)
+    before = {"subtotal": invoice.subtotal, "tax": invoice.tax, "total": invoice.total}
     amounts = []
     for line in lines:
         line_money = money.line_amounts(line.quantity, line.unit_price, line.tax_rate)
@@ -140,6 +142,10 @@ def store_totals(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None) -
     invoice.balance = invoice.total - invoice.paid
     Invoice.objects.filter(pk=invoice.pk).update(
         subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total, balance=invoice.balance
+    )
+    # The update() sends no signals, so the audit trail hears of new totals from here.
+    audit.record_change(
+        invoice, {name: (old, getattr(invoice, name)) for name, old in before.items()}
     )
     return invoice
 

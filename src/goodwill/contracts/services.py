@@ -19,6 +19,7 @@ from django.db.models import Count, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.utils import timezone
 
+from goodwill.audit import services as audit
 from goodwill.clients.models import Client, Site
 from goodwill.contracts.models import (
     BillingCycle,
@@ -287,7 +288,8 @@ def roll_over_auto_renewals(today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     due = Contract.objects.filter(state=ContractState.ACTIVE, auto_renew=True, end_date__lt=today)
     extended = 0
-    for contract in due.only("pk", "end_date", "renewal_date", "term_months", "notice_days"):
+    fields = ("end_date", "renewal_date", "term_months", "notice_days", "name", "client__name")
+    for contract in due.select_related("client").only(*fields):
         renewal_lead = contract.end_date - contract.renewal_date
         end = contract.end_date
         while end < today:
@@ -295,10 +297,20 @@ def roll_over_auto_renewals(today: dt.date | None = None) -> int:
                 days=1
             )
         renewal = end - renewal_lead
-        extended += Contract.objects.filter(pk=contract.pk, end_date=contract.end_date).update(
+        won = Contract.objects.filter(pk=contract.pk, end_date=contract.end_date).update(
             end_date=end,
             renewal_date=renewal,
             notice_deadline=renewal - dt.timedelta(days=contract.notice_days),
             updated_at=timezone.now(),
         )
+        if won:
+            # update() sends no signals: the audit trail hears of the new term from here.
+            audit.record_change(
+                contract,
+                {
+                    "end_date": (contract.end_date, end),
+                    "renewal_date": (contract.renewal_date, renewal),
+                },
+            )
+        extended += won
     return extended
