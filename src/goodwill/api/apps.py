@@ -7,6 +7,7 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from goodwill.api import webhooks
-        from goodwill.desk.events import ticket_event
+        from goodwill.desk.events import ticket_event, ticket_events
 
         ticket_event.connect(webhooks.on_ticket_event, dispatch_uid="api.webhooks.ticket_event")
+        ticket_events.connect(webhooks.on_ticket_events, dispatch_uid="api.webhooks.ticket_events")

@@ -108,10 +108,17 @@ def emit(event: str, *, key: str, payload: dict[str, Any], now: dt.datetime | No
         try:
             with transaction.atomic():
                 WebhookDelivery.objects.create(
-                    subscription=subscription, event=event, event_key=key[:200],
-                    payload={"event": event, "id": key, "occurred_at": now.isoformat(),
-                             "data": body},
-                    next_attempt_at=now, created_at=now,
+                    subscription=subscription,
+                    event=event,
+                    event_key=key[:200],
+                    payload={
+                        "event": event,
+                        "id": key,
+                        "occurred_at": now.isoformat(),
+                        "data": body,
+                    },
+                    next_attempt_at=now,
+                    created_at=now,
                 )
             queued += 1
         except IntegrityError:
@@ -122,10 +129,16 @@ def emit(event: str, *, key: str, payload: dict[str, Any], now: dt.datetime | No
 def ticket_payload(ticket) -> dict[str, Any]:
     return {
         "ticket": {
-            "id": ticket.pk, "number": ticket.number, "reference": ticket.reference,
-            "client_id": ticket.client_id, "requester_id": ticket.requester_id,
-            "subject": ticket.subject, "status": ticket.status, "priority": ticket.priority,
-            "channel": ticket.channel, "opened_at": ticket.opened_at,
+            "id": ticket.pk,
+            "number": ticket.number,
+            "reference": ticket.reference,
+            "client_id": ticket.client_id,
+            "requester_id": ticket.requester_id,
+            "subject": ticket.subject,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "channel": ticket.channel,
+            "opened_at": ticket.opened_at,
             "updated_at": ticket.updated_at,
         }
     }
@@ -139,13 +152,22 @@ def on_ticket_event(sender: Any, event: Any, **kwargs: Any) -> None:
     if not WebhookSubscription.objects.filter(is_active=True).exists():
         return
     name = (
-        WebhookEvent.TICKET_CREATED if event.kind == EventKind.OPENED
+        WebhookEvent.TICKET_CREATED
+        if event.kind == EventKind.OPENED
         else WebhookEvent.TICKET_UPDATED
     )
     payload = ticket_payload(event.ticket)
     payload["change"] = event.kind
     with transaction.atomic():
         emit(name, key=f"ticket-event:{event.pk}", payload=payload, now=event.created_at)
+
+
+def on_ticket_events(sender: Any, events: list, **kwargs: Any) -> None:
+    """desk.events batch receiver: asks once whether anyone subscribes, then as above."""
+    if not WebhookSubscription.objects.filter(is_active=True).exists():
+        return
+    for event in events:
+        on_ticket_event(sender, event)
 
 
 # --- Delivery ----------------------------------------------------------------------------------
@@ -189,7 +211,9 @@ def post(delivery: WebhookDelivery) -> int:
     connection = connection_class(host, address, port, settings.GOODWILL_WEBHOOK_TIMEOUT)
     try:
         connection.request(
-            "POST", path, body=body,
+            "POST",
+            path,
+            body=body,
             headers={
                 "Content-Type": "application/json",
                 "User-Agent": USER_AGENT,
@@ -234,21 +258,29 @@ def deliver_due(now: dt.datetime | None = None, limit: int = BATCH) -> int:
             continue
         if 200 <= status < 300:
             WebhookDelivery.objects.filter(pk=row_id, claim_token=token).update(
-                status=DeliveryStatus.DELIVERED, delivered_at=timezone.now(),
-                response_status=status, last_error="",
+                status=DeliveryStatus.DELIVERED,
+                delivered_at=timezone.now(),
+                response_status=status,
+                last_error="",
             )
             delivered += 1
         else:
             # 4xx other than 408/429 will not get better by retrying.
             permanent = 400 <= status < 500 and status not in (408, 429)
-            _record_failure(row, token, f"HTTP {status}", now, permanent=permanent,
-                            response_status=status)
+            _record_failure(
+                row, token, f"HTTP {status}", now, permanent=permanent, response_status=status
+            )
     return delivered
 
 
 def _record_failure(
-    row: WebhookDelivery, token: str, text: str, now: dt.datetime, *,
-    permanent: bool = False, response_status: int | None = None,
+    row: WebhookDelivery,
+    token: str,
+    text: str,
+    now: dt.datetime,
+    *,
+    permanent: bool = False,
+    response_status: int | None = None,
 ) -> None:
     attempts = row.attempts
     if permanent or attempts >= MAX_ATTEMPTS:
@@ -256,13 +288,19 @@ def _record_failure(
     else:
         status, next_at = DeliveryStatus.QUEUED, now + RETRY_DELAYS[attempts - 1]
     WebhookDelivery.objects.filter(pk=row.pk, claim_token=token).update(
-        status=status, next_attempt_at=next_at, last_error=text[:2000], claim_token="",
+        status=status,
+        next_attempt_at=next_at,
+        last_error=text[:2000],
+        claim_token="",
         response_status=response_status,
     )
     logger.warning(
         "webhook: %s delivery %s to %s (attempt %s): %s",
         "gave up on" if status == DeliveryStatus.FAILED else "will retry",
-        row.pk, row.subscription.url, attempts, text,
+        row.pk,
+        row.subscription.url,
+        attempts,
+        text,
     )
 
 
@@ -299,13 +337,20 @@ def _new_bookings(now: dt.datetime) -> int:
     for booking in booking_model.objects.filter(pk__gt=int(mark.value)).order_by("pk")[:BATCH]:
         with transaction.atomic():
             queued += emit(
-                WebhookEvent.BOOKING_CREATED, key=f"booking:{booking.pk}", now=now,
-                payload={"booking": {
-                    "id": booking.pk, "client_id": booking.client_id,
-                    "staff_id": booking.staff_id, "starts_at": booking.starts_at,
-                    "ends_at": booking.ends_at, "status": booking.status,
-                    "location": booking.location,
-                }},
+                WebhookEvent.BOOKING_CREATED,
+                key=f"booking:{booking.pk}",
+                now=now,
+                payload={
+                    "booking": {
+                        "id": booking.pk,
+                        "client_id": booking.client_id,
+                        "staff_id": booking.staff_id,
+                        "starts_at": booking.starts_at,
+                        "ends_at": booking.ends_at,
+                        "status": booking.status,
+                        "location": booking.location,
+                    }
+                },
             )
             WebhookMark.objects.filter(name="booking").update(value=str(booking.pk))
     return queued
@@ -330,8 +375,13 @@ def _health_changes(now: dt.datetime) -> int:
                     WebhookEvent.HEALTH_CHANGED,
                     key=f"health:{score.client_id}:{score.computed_at.isoformat()}:{score.band}",
                     now=now,
-                    payload={"client_id": score.client_id, "from": before, "to": score.band,
-                             "health": score.health, "reasons": score.reasons},
+                    payload={
+                        "client_id": score.client_id,
+                        "from": before,
+                        "to": score.band,
+                        "health": score.health,
+                        "reasons": score.reasons,
+                    },
                 )
             WebhookMark.objects.update_or_create(
                 name=f"health:{score.client_id}", defaults={"value": score.band}
@@ -348,18 +398,25 @@ def _overdue_invoices(now: dt.datetime) -> int:
         )
     )
     queued = 0
-    for invoice in overdue_invoices(timezone.localdate(now)).order_by("pk")[:BATCH * 5]:
+    for invoice in overdue_invoices(timezone.localdate(now)).order_by("pk")[: BATCH * 5]:
         key = f"invoice-overdue:{invoice.pk}"
         if key in announced:
             continue
         with transaction.atomic():
             queued += emit(
-                WebhookEvent.INVOICE_OVERDUE, key=key, now=now,
-                payload={"invoice": {
-                    "id": invoice.pk, "number": invoice.number, "client_id": invoice.client_id,
-                    "due_date": invoice.due_date, "balance": invoice.balance,
-                    "currency": invoice.currency,
-                }},
+                WebhookEvent.INVOICE_OVERDUE,
+                key=key,
+                now=now,
+                payload={
+                    "invoice": {
+                        "id": invoice.pk,
+                        "number": invoice.number,
+                        "client_id": invoice.client_id,
+                        "due_date": invoice.due_date,
+                        "balance": invoice.balance,
+                        "currency": invoice.currency,
+                    }
+                },
             )
     return queued
 

@@ -18,6 +18,12 @@ logger = logging.getLogger("goodwill.desk.events")
 # Sent with sender=TicketEvent and event=<the TicketEvent> (event.ticket is loaded).
 ticket_event = Signal()
 
+# The same for a batch written at once (mail intake, desk.services.open_many / reply_many):
+# sent with events=[TicketEvent, …] in order and inbound={event pk: InboundContext} for those
+# that came from an e-mail. Every app that receives ticket_event receives this too (a test
+# checks), so a batch is never missed; a receiver may simply loop over its ticket_event one.
+ticket_events = Signal()
+
 
 def publish(event) -> None:
     from goodwill.desk.models import TicketEvent
@@ -26,6 +32,24 @@ def publish(event) -> None:
         if isinstance(result, Exception):
             logger.error(
                 "ticket event %s on %s: receiver %s failed",
-                event.kind, event.ticket_id, getattr(receiver, "__qualname__", receiver),
+                event.kind,
+                event.ticket_id,
+                getattr(receiver, "__qualname__", receiver),
+                exc_info=result,
+            )
+
+
+def publish_many(events, inbound=None) -> None:
+    from goodwill.desk.models import TicketEvent
+
+    if not events:
+        return
+    results = ticket_events.send_robust(sender=TicketEvent, events=events, inbound=inbound or {})
+    for receiver, result in results:
+        if isinstance(result, Exception):
+            logger.error(
+                "batch of %d ticket events: receiver %s failed",
+                len(events),
+                getattr(receiver, "__qualname__", receiver),
                 exc_info=result,
             )

@@ -106,9 +106,13 @@ def targets_for(ticket: Ticket) -> tuple[int | None, int | None]:
     target = SLATarget.objects.filter(
         policy_id=contract.sla_policy_id, priority=ticket.priority
     ).first()
+    return _minutes(target, ticket.requester_role)
+
+
+def _minutes(target: SLATarget | None, requester_role: str) -> tuple[int | None, int | None]:
     if target is None:
         return None, None
-    if ticket.requester_role in KEY_ROLES:
+    if requester_role in KEY_ROLES:
         return (
             target.key_first_response_minutes or target.first_response_minutes,
             target.key_resolution_minutes or target.resolution_minutes,
@@ -191,21 +195,33 @@ def _run_clock(
     return clock
 
 
+_LOOK_UP = object()
+
+
 def compute(
-    ticket: Ticket, events: Iterable[TicketEvent], now: dt.datetime | None = None
+    ticket: Ticket,
+    events: Iterable[TicketEvent],
+    now: dt.datetime | None = None,
+    *,
+    targets: tuple[int | None, int | None] | None = None,
+    spec: bh.BusinessCalendarSpec | None | object = _LOOK_UP,
 ) -> SLAState:
-    """Both SLA clocks of `ticket` as of `now`, from its status history."""
+    """Both SLA clocks of `ticket` as of `now`, from its status history.
+
+    `targets` and `spec` are looked up unless the caller already has them (refresh_many)."""
     now = now or timezone.now()
-    first_target, resolution_target = targets_for(ticket)
+    first_target, resolution_target = targets if targets is not None else targets_for(ticket)
     first = Clock("first_response", first_target, stopped_at=ticket.first_response_at)
     resolution = Clock(
         "resolution",
         resolution_target,
         stopped_at=ticket.resolved_at if ticket.status in DONE_STATUSES else None,
     )
-    spec = calendar_spec(ticket)
+    if spec is _LOOK_UP:
+        spec = calendar_spec(ticket)
     if spec is None:
         return SLAState(first, resolution)
+    assert isinstance(spec, bh.BusinessCalendarSpec)  # noqa: S101 - narrows the sentinel
     timeline = status_timeline(ticket, events)
     current_status = ticket.status
     for clock in (first, resolution):
@@ -231,10 +247,78 @@ def queue_key(ticket: Ticket, state: SLAState) -> dt.datetime | None:
     return due - role_weight(ticket.requester_role)
 
 
+CACHE_FIELDS = [
+    "requester_role",
+    "first_response_due_at",
+    "resolution_due_at",
+    "sla_paused",
+    "sla_breached",
+    "queue_key",
+]
+
+
 def refresh(ticket: Ticket, now: dt.datetime | None = None) -> SLAState:
     """Recompute the ticket's SLA cache from its events, and save it."""
     ticket.requester_role = requester_role(ticket)
     state = compute(ticket, ticket.events.all(), now)
+    _apply(ticket, state)
+    ticket.save(update_fields=CACHE_FIELDS)
+    return state
+
+
+def refresh_many(tickets: Sequence[Ticket], now: dt.datetime | None = None) -> None:
+    """refresh() for a batch (mail intake): the same cache, with the roles, events, contracts,
+    targets and calendars read once for all of them and one UPDATE at the end."""
+    if not tickets:
+        return
+    from goodwill.contracts.models import Contract
+
+    ids = [t.pk for t in tickets]
+    person_ids = {t.requester_id for t in tickets}
+    held: dict[int, set[str]] = {}
+    for person_id, role in PersonRole.objects.filter(
+        person_id__in=person_ids, dismissed_at__isnull=True
+    ).values_list("person_id", "role"):
+        held.setdefault(person_id, set()).add(role)
+    history: dict[int, list[TicketEvent]] = {}
+    for event in TicketEvent.objects.filter(ticket_id__in=ids, kind__in=CLOCK_EVENTS):
+        history.setdefault(event.ticket_id, []).append(event)
+    contracts = Contract.objects.select_related("sla_policy__calendar").in_bulk(
+        {t.contract_id for t in tickets if t.contract_id}
+    )
+    policy_ids = {c.sla_policy_id for c in contracts.values() if c.sla_policy_id}
+    targets = {
+        (t.policy_id, t.priority): t for t in SLATarget.objects.filter(policy_id__in=policy_ids)
+    }
+    specs: dict[int, bh.BusinessCalendarSpec | None] = {}
+    for ticket in tickets:
+        roles = held.get(ticket.requester_id, set())
+        ticket.requester_role = next((role for role in ROLE_ORDER if role in roles), "")
+        contract = contracts.get(ticket.contract_id) if ticket.contract_id else None
+        policy = contract.sla_policy if contract is not None else None
+        if policy is None:
+            state = compute(ticket, [], now, targets=(None, None), spec=None)
+        else:
+            if policy.calendar_id not in specs:
+                spec = bh.spec_for_calendar(policy.calendar)
+                specs[policy.calendar_id] = spec if any(spec.weekly.values()) else None
+            target = targets.get((policy.pk, ticket.priority))
+            state = compute(
+                ticket,
+                history.get(ticket.pk, []),
+                now,
+                targets=_minutes(target, ticket.requester_role),
+                spec=specs[policy.calendar_id],
+            )
+        _apply(ticket, state)
+    Ticket.objects.bulk_update(tickets, CACHE_FIELDS)
+
+
+# Only these events move the clocks (status_timeline reads nothing else).
+CLOCK_EVENTS = (EventKind.OPENED, EventKind.STATUS)
+
+
+def _apply(ticket: Ticket, state: SLAState) -> None:
     ticket.first_response_due_at = (
         state.first_response.due_at if state.first_response.stopped_at is None else None
     )
@@ -244,14 +328,3 @@ def refresh(ticket: Ticket, now: dt.datetime | None = None) -> SLAState:
     ticket.sla_paused = state.first_response.paused or state.resolution.paused
     ticket.sla_breached = state.first_response.breached or state.resolution.breached
     ticket.queue_key = queue_key(ticket, state)
-    ticket.save(
-        update_fields=[
-            "requester_role",
-            "first_response_due_at",
-            "resolution_due_at",
-            "sla_paused",
-            "sla_breached",
-            "queue_key",
-        ]
-    )
-    return state

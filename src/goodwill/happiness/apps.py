@@ -6,7 +6,8 @@ class HappinessConfig(AppConfig):
     label = "happiness"
 
     def ready(self) -> None:
-        from goodwill.desk.events import ticket_event
-        from goodwill.happiness.receivers import on_ticket_event
+        from goodwill.desk.events import ticket_event, ticket_events
+        from goodwill.happiness.receivers import on_ticket_event, on_ticket_events
 
         ticket_event.connect(on_ticket_event, dispatch_uid="happiness.ticket_event")
+        ticket_events.connect(on_ticket_events, dispatch_uid="happiness.ticket_events")

@@ -55,25 +55,16 @@ def record(
 ):
     """record_signal by ids (the desk receiver and the backfill's specs speak ids)."""
     from goodwill.happiness import scores
-    from goodwill.happiness.models import Signal, SignalKind
+    from goodwill.happiness.models import Signal
 
-    if kind not in SignalKind.values:
-        raise ValueError(f"Unknown signal kind {kind!r}")
     if key:
         existing = Signal.objects.filter(key=key).first()
         if existing is not None:
             return existing
-    signal = Signal(
-        client_id=client_id,
-        person_id=person_id,
-        kind=kind,
-        value=max(-1.0, min(1.0, float(value))),
-        occurred_at=occurred_at,
-        source=source[:100],
-        key=key or None,
-        note=note[:300],
-        details=details or {},
-    )
+    signal = signal_row(
+        kind=kind, value=value, occurred_at=occurred_at, person_id=person_id,
+        client_id=client_id, source=source, key=key, note=note, details=details,
+    )  # fmt: skip
     try:
         with transaction.atomic():
             signal.save()
@@ -86,12 +77,64 @@ def record(
     return signal
 
 
+def signal_row(
+    *,
+    kind: str,
+    value: float,
+    occurred_at: dt.datetime,
+    person_id: int | None,
+    client_id: int,
+    source: str = "",
+    key: str | None = None,
+    note: str = "",
+    details: dict[str, Any] | None = None,
+):
+    """The unsaved Signal, checked and clipped the same way for record() and record_many()."""
+    from goodwill.happiness.models import Signal, SignalKind
+
+    if kind not in SignalKind.values:
+        raise ValueError(f"Unknown signal kind {kind!r}")
+    return Signal(
+        client_id=client_id,
+        person_id=person_id,
+        kind=kind,
+        value=max(-1.0, min(1.0, float(value))),
+        occurred_at=occurred_at,
+        source=source[:100],
+        key=key or None,
+        note=note[:300],
+        details=details or {},
+    )
+
+
+def record_many(specs: list[dict[str, Any]]) -> int:
+    """record() for a batch of specs (mail intake): one query for the keys already recorded, one
+    INSERT. Keys seen before are skipped, as record() returns the existing signal for them."""
+    from goodwill.happiness import scores
+    from goodwill.happiness.models import Signal
+
+    keys = [spec["key"] for spec in specs if spec.get("key")]
+    seen = set(Signal.objects.filter(key__in=keys).values_list("key", flat=True)) if keys else set()
+    rows = []
+    for spec in specs:
+        key = spec.get("key")
+        if key and key in seen:
+            continue
+        if key:
+            seen.add(key)
+        rows.append(signal_row(**spec))
+    Signal.objects.bulk_create(rows, ignore_conflicts=True)
+    for row in rows:
+        scores.on_signal(row)
+    return len(rows)
+
+
 def deferred_scoring():
     """A context manager for batches: signals recorded inside it are scored once, at its end.
 
-        with deferred_scoring():
-            for message in batch:
-                ...  # each record_signal only notes who needs rescoring
+    with deferred_scoring():
+        for message in batch:
+            ...  # each record_signal only notes who needs rescoring
     """
     from goodwill.happiness import scores
 
