@@ -2,8 +2,9 @@
 
 Start one next to `goodwill serve` (systemd, a container, a second terminal); run as many as
 you like, the jobs claim their work in the database. `--once` runs every job once and exits,
-for cron and tests. SIGTERM or Ctrl-C stops it after the job in hand; a second Ctrl-C quits at
-once.
+for cron and tests; `--rounds N` runs them N times over, so a backlog bigger than one batch
+(after downtime, say) drains in one go. SIGTERM or Ctrl-C stops it after the job in hand; a
+second Ctrl-C quits at once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ class Command(BaseCommand):
             "--once", action="store_true", help="Run every job once and exit (for cron and tests)."
         )
         parser.add_argument(
+            "--rounds",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Run every job N times over and exit; --once is --rounds 1.",
+        )
+        parser.add_argument(
             "--interval",
             type=float,
             default=10.0,
@@ -42,13 +50,16 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: Any) -> None:
         if options["interval"] <= 0:
             raise CommandError("--interval must be a positive number of seconds.")
+        if options["rounds"] < 0:
+            raise CommandError("--rounds must be a positive number.")
+        rounds = 1 if options["once"] else options["rounds"]
         jobs = [job_named(name, JOBS) for name in options["job"]] if options["job"] else list(JOBS)
         worker = Worker(jobs, report=self._line)
-        if options["once"]:
-            failed = [run for run in worker.run_once() if not run.ok]
+        if rounds:
+            runs = [run for _ in range(rounds) for run in worker.run_once()]
+            failed = sorted({run.job.name for run in runs if not run.ok})
             if failed:
-                names = ", ".join(run.job.name for run in failed)
-                raise CommandError(f"{len(failed)} job(s) failed: {names}.")
+                raise CommandError(f"{len(failed)} job(s) failed: {', '.join(failed)}.")
             return
         received = self._install_signal_handlers(worker)
         every = ", ".join(f"{job.name} every {_interval(job.every)}" for job in jobs)
