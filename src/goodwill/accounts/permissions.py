@@ -10,9 +10,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from goodwill.accounts.models import StaffRole
 
@@ -36,6 +37,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "tickets.work": frozenset({OWNER, AM, TECH}),
     "assets.edit": frozenset({OWNER, AM, TECH}),
     "staff.manage": frozenset({OWNER}),
+    "account.own": EVERY_ROLE,
     # Mail (issue 4)
     "mail.view": frozenset({OWNER, AM, TECH}),
     "mail.manage": frozenset({OWNER, AM, TECH}),
@@ -68,7 +70,8 @@ CAPABILITY_LABELS = {
     "tickets.view": "See tickets, their conversation and time",
     "tickets.work": "Work tickets: reply, change, assign, log time, schedule recurring work",
     "assets.edit": "Add, edit and import devices",
-    "staff.manage": "Manage the team and their roles",
+    "staff.manage": "Manage the team and their roles, reset a lost two-factor device",
+    "account.own": "Their own password, two-factor sign-in and sessions",
     "mail.view": "See the mail quarantine, triage list and outbox",
     "mail.manage": "Retry or discard quarantined mail and failed outbound mail",
     "mail.settings": "Set up mailboxes and the inbound webhook",
@@ -108,17 +111,32 @@ def not_allowed(request: HttpRequest, capability: str) -> HttpResponse:
 
 
 def staff_required(
-    capability: str = "clients.view",
+    capability: str = "clients.view", *, two_factor_setup: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Require a signed-in staff member whose role grants `capability`."""
+    """Require a signed-in staff member whose role grants `capability`.
+
+    Every staff page passes here, so this is also where two-factor sign-in is enforced: an
+    account with an authenticator must have typed a code in this session, and an owner who has
+    to set one up (GOODWILL_REQUIRE_2FA_FOR_OWNERS) only reaches the pages that do that
+    (`two_factor_setup=True`)."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            from goodwill.accounts import security
+
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            if request.user.is_goodwill_staff and security.needs_second_step(request):
+                return redirect_to_login(request.get_full_path(), login_url="login_code")
             if not can(request.user, capability):
                 return not_allowed(request, capability)
+            if not two_factor_setup and security.must_set_up(request.user):
+                messages.warning(
+                    request,
+                    "Set up two-factor sign-in first: this installation requires it for owners.",
+                )
+                return redirect("security")
             return view(request, *args, **kwargs)
 
         wrapped.capability = capability  # type: ignore[attr-defined]  # read by the tests
