@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from goodwill.audit import services as audit
 from goodwill.clients.models import (
     Client,
     Language,
@@ -597,7 +598,7 @@ def _create_person(row: PreviewRow, client: Client, user: Any = None) -> tuple[P
     person.full_clean(validate_unique=False, validate_constraints=False)
     person.save()
     assigned_by = user if getattr(user, "pk", None) else None
-    PersonRole.objects.bulk_create(
+    roles = PersonRole.objects.bulk_create(
         [
             PersonRole(
                 person=person,
@@ -609,6 +610,8 @@ def _create_person(row: PreviewRow, client: Client, user: Any = None) -> tuple[P
             for role in row.roles
         ]
     )
+    # bulk_create sends no signals: the audit trail hears of the imported roles from here.
+    audit.record_created(roles, actor=assigned_by)
     return person, len(row.roles)
 
 

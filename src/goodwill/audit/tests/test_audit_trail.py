@@ -180,3 +180,20 @@ def test_a_voided_invoice_says_so(as_bookkeeper, cast):
     as_bookkeeper.post(reverse("billing:invoice_void", args=[draft.pk]))
     assert Invoice.objects.get(pk=draft.pk).status == InvoiceStatus.VOID
     assert entries_for(draft)[-1].changes["status"] == ["draft", "void"]
+
+
+def test_roles_from_a_spreadsheet_import_are_logged_with_the_importer(cast):
+    from goodwill.clients import importing
+    from goodwill.clients.models import Person
+
+    sheet = (
+        b"company,first_name,last_name,email,roles\n"
+        b"Harbour Vets,Sam,Reed,sam@harbourvets.test,pa; fd\n"
+    )
+    importing.commit_import(sheet, "people.csv", user=cast.manager)
+    sam = Person.objects.get(email="sam@harbourvets.test")
+    entries = LogEntry.objects.get_for_model(PersonRole).filter(
+        serialized_data__fields__person=sam.pk
+    )
+    assert sorted(e.changes["role"][1] for e in entries) == ["billing", "gatekeeper"]
+    assert {e.actor for e in entries} == {cast.manager}
