@@ -1,23 +1,14 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from goodwill.accounts.forms import LoginForm
 from goodwill.core import views as core_views
 
 urlpatterns = [
     path("", core_views.dashboard, name="dashboard"),
     path("search/", core_views.search, name="search"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=LoginForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign in (password, then a code with two-factor sign-in), sign out, password reset and
+    # the Security page.
+    path("", include("goodwill.accounts.auth_urls")),
     path("team/", include("goodwill.accounts.urls")),
     path("clients/", include("goodwill.clients.urls")),
     path("contracts/", include("goodwill.contracts.urls")),
@@ -30,6 +21,7 @@ urlpatterns = [
     path("", include("goodwill.scheduling.urls")),
     path("portal/", include("goodwill.portal.urls")),
     path("api/v1/", include("goodwill.api.urls")),
+    path("audit/", include("goodwill.audit.urls")),
     path("admin/", admin.site.urls),
 ]
 
