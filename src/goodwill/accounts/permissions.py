@@ -55,6 +55,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "bookings.work": frozenset({OWNER, AM, TECH}),
     "scheduling.edit": frozenset({OWNER, AM}),
     "prospects.edit": frozenset({OWNER, AM}),
+    # Audit trail (issue 9): bookkeepers read the billing part of it (audit.services.SCOPES).
+    "audit.view": frozenset({OWNER, BOOK}),
 }
 
 CAPABILITY_LABELS = {
@@ -85,6 +87,7 @@ CAPABILITY_LABELS = {
     "bookings.work": "Book visits and reviews, record how meetings went",
     "scheduling.edit": "Change appointment types and staff hours",
     "prospects.edit": "Work the prospect pipeline and convert prospects",
+    "audit.view": "Read the audit log (bookkeepers: invoices and payments) and export it",
 }
 
 
