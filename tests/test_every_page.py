@@ -100,7 +100,7 @@ STRICTER_INSIDE = {
 
 # Apps added after the desk list their pages in `goodwill/<app>/tests/pages.py` (PAGES, NOT_PAGES
 # and STRICTER_INSIDE there have the same meaning), so parallel work does not edit one file.
-PAGE_MODULES = ("accounts", "mail", "happiness", "billing", "scheduling", "portal", "api")
+PAGE_MODULES = ("accounts", "mail", "happiness", "billing", "scheduling", "portal", "api", "audit")
 
 
 def _merge_app_pages() -> None:
