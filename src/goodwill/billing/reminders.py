@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from goodwill.billing import services
@@ -124,6 +124,8 @@ def send_due_reminders(now: dt.datetime | None = None) -> int:
                 break  # catching up: leave a gap between levels
             try:
                 done += act_on_level(invoice, level, now)
+            except OperationalError:
+                raise  # the database is locked or gone: the job fails and the next tick retries
             except Exception:  # one bad invoice must not stop the others' reminders
                 logger.exception("payment-reminders: invoice %s level %s failed",
                                  invoice.pk, level.number)

@@ -22,7 +22,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -100,6 +100,10 @@ def run_invoicing(today: dt.date | None = None) -> int:
         try:
             profile, days = profiles[contract.client_id], minutes.get(contract.pk, [])
             created += _invoice_contract(contract, profile, today, existing, days)
+        except OperationalError:
+            # The database is locked or gone, which is no fault of this contract: fail the job,
+            # so the worker runs it again on its next tick (not tomorrow); the run is idempotent.
+            raise
         except Exception:
             # One broken contract must not stop everyone else's invoices; it is retried tomorrow.
             logger.exception("invoicing: contract %s failed", contract.pk)
@@ -152,13 +156,28 @@ def _invoice_contract(
         line = services.LineInput(
             f"{contract.name}, {period.label}", Decimal("1"), contract.fee, profile.tax_rate
         )
-        invoice = _create(contract, period, InvoiceKind.RECURRING, [line])
-        if invoice is None:
-            continue
+        # Drafted and issued in one transaction: the run skips periods that have an invoice, so
+        # a draft left behind by a failure in between (a lock, a crash) would never be issued.
+        with transaction.atomic():
+            invoice = _create(contract, period, InvoiceKind.RECURRING, [line])
+            if invoice is None:
+                continue
+            if profile.auto_issue and period == recurring[-1]:
+                _issue(invoice)
         created += 1
-        if profile.auto_issue and period == recurring[-1]:
-            services.issue(invoice)
     return created + _overage(contract, profile, today, existing, days)
+
+
+def _issue(invoice: Invoice) -> None:
+    """Issue a fresh draft; a database failure undoes the draft too (retried whole), anything
+    else (a PDF that will not render) leaves the draft for staff, as a manual issue would."""
+    try:
+        with transaction.atomic():
+            services.issue(invoice)
+    except OperationalError:
+        raise
+    except Exception:
+        logger.exception("invoicing: %s drafted but not issued", invoice.label)
 
 
 def _overage(contract: Contract, profile, today: dt.date, existing: set, days: list) -> int:
