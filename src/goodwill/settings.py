@@ -104,16 +104,18 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # How long a writer waits for another's lock before "database is locked" (seconds).
+    _sqlite_timeout = env_int("GOODWILL_SQLITE_TIMEOUT", 20)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at the
         # start of a transaction so two writers queue on busy_timeout instead of deadlocking.
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": _sqlite_timeout,
         "init_command": (
             "PRAGMA journal_mode=WAL;"
             "PRAGMA synchronous=NORMAL;"
-            "PRAGMA busy_timeout=20000;"
+            f"PRAGMA busy_timeout={_sqlite_timeout * 1000};"
             "PRAGMA foreign_keys=ON;"
         ),
     }
@@ -198,6 +200,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds: without a timeout a server that accepts and never answers hangs the worker for good.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set at most one of EMAIL_USE_TLS and EMAIL_USE_SSL")
 EMAIL_BACKEND = env_str(
