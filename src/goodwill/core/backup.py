@@ -457,11 +457,16 @@ def _add(tar: tarfile.TarFile, name: str, handle: IO[bytes], size: int, advance)
     return {"size": reader.size, "sha256": reader.sha256.hexdigest()}
 
 
-def write_backup(output: Path | None = None, progress: Progress | None = None) -> BackupResult:
-    """Write the archive to `output` (a file, or a folder for a timestamped name)."""
+def write_backup(
+    output: str | Path | None = None, progress: Progress | None = None
+) -> BackupResult:
+    """Write the archive to `output`: a file, or a folder (an existing one, or any path ending
+    in a slash) for a timestamped name."""
     progress = progress or Progress()
     kind = vendor()
     target = Path(output) if output else Path.cwd() / default_name()
+    if str(output or "").endswith(("/", os.sep)) and not target.is_dir():
+        raise BackupError(f"The folder {target} does not exist.")
     if target.is_dir():
         target = target / default_name()
     target = target.resolve()

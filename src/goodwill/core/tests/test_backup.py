@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -356,6 +357,30 @@ def _busy_clients(db: Path) -> int:
             return conn.execute("SELECT COUNT(*) FROM clients_client").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def test_a_backup_killed_midway_leaves_no_archive_under_the_final_name(installations, tmp_path):
+    source = installations("sqlite", "source", with_data=True)
+    big = source.media / "attachments" / "big.bin"
+    big.write_bytes(os.urandom(48 * 1024 * 1024))  # incompressible: gzip takes a while
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    final = folder / "nightly.tar.gz"
+    final.write_bytes(b"yesterday's archive")
+    command = [sys.executable, "-m", "goodwill", "backup", "--output", str(final), "--quiet"]
+    child = subprocess.Popen(command, cwd=source.data_dir, env=source.env())  # noqa: S603
+    try:
+        while not any(p.stat().st_size > 1024 * 1024 for p in folder.glob(".nightly*.partial")):
+            assert child.poll() is None, "the backup finished before it could be killed"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    # The previous archive is untouched; the half-written one never had the final name.
+    assert final.read_bytes() == b"yesterday's archive"
+
+    source.goodwill("backup", "--output", str(final), "--quiet")
+    checked = source.goodwill("restore", "--check", str(final))
+    assert "is intact" in checked.stdout
 
 
 def test_a_pg_dump_older_than_the_server_is_refused_with_what_to_install():

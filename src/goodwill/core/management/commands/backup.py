@@ -5,8 +5,6 @@ See goodwill.core.backup for what the archive holds and docs/backup.md for how t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from goodwill.core import backup
@@ -22,7 +20,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             "-o",
-            type=Path,
             help="the archive to write, or a folder for goodwill-backup-<UTC time>.tar.gz "
             "(default: that name in the current folder)",
         )
