@@ -49,25 +49,34 @@ def robust_z(value: float, others: list[float], floor: float) -> tuple[float, fl
 
 def assess(stats: dict[str, int], colleagues: list[dict[str, int]]) -> dict[str, Any] | None:
     """The radar's finding for one person against their colleagues, or None."""
-    if len(colleagues) < MIN_COLLEAGUES:
+    return _assess(stats, _measures(stats), [_measures(c) for c in colleagues])
+
+
+def _assess(
+    stats: dict[str, int], mine: dict[str, float], theirs: list[dict[str, float]]
+) -> dict[str, Any] | None:
+    if len(theirs) < MIN_COLLEAGUES:
         return None
-    mine = _measures(stats)
-    theirs = [_measures(c) for c in colleagues]
+    # The ticket count decides for most people: test it before the three other measures.
+    if stats.get("tickets", 0) < MIN_TICKETS:
+        return None
     z = {}
     medians = {}
+    z["tickets"], medians["tickets"] = robust_z(
+        mine["tickets"], [t["tickets"] for t in theirs], SPREAD_FLOOR["tickets"]
+    )
+    if z["tickets"] < TICKETS_Z:
+        return None
     for name, floor in SPREAD_FLOOR.items():
-        z[name], medians[name] = robust_z(mine[name], [t[name] for t in theirs], floor)
+        if name != "tickets":
+            z[name], medians[name] = robust_z(mine[name], [t[name] for t in theirs], floor)
     # Negative in a way that counts: enough instances, not one bad day.
     negative = max(
         z["negative_share"] if stats.get("negative", 0) >= MIN_NEGATIVE else 0.0,
         z["reopen_rate"] if stats.get("reopened", 0) >= 2 else 0.0,
         z["escalation_rate"] if stats.get("escalated", 0) >= 2 else 0.0,
     )
-    if not (
-        z["tickets"] >= TICKETS_Z
-        and stats.get("tickets", 0) >= MIN_TICKETS
-        and negative >= NEGATIVE_Z
-    ):
+    if negative < NEGATIVE_Z:
         return None
     why = [
         f"{stats['tickets']} tickets in 90 days (colleagues' median {medians['tickets']:g})"
@@ -96,18 +105,20 @@ def flag(scores: Iterable[Any], roles: dict[int, list[str]], *, dismissed: set[i
     by_client: dict[int, list[Any]] = defaultdict(list)
     for score in scores:
         by_client[score.client_id].append(score)
+    key_roles = set(KEY_ROLES)
     for people in by_client.values():
-        # Colleagues are everyone active at the client, quiet ones included.
-        for score in people:
+        # Colleagues are everyone active at the client, quiet ones included; each person's
+        # measures are worked out once per client, not once per colleague.
+        measures = [_measures(s.stats) for s in people]
+        for i, score in enumerate(people):
             score.radar = None
             if score.person_id in dismissed or not score.stats.get("tickets"):
                 continue
             # A boss, PA or FD who complains is a key person unhappy, shown by their band:
             # the radar looks for the loud voice that is not the decisive one.
-            if set(roles.get(score.person_id, [])) & set(KEY_ROLES):
+            if set(roles.get(score.person_id, [])) & key_roles:
                 continue
-            colleagues = [s.stats for s in people if s is not score]
-            finding = assess(score.stats, colleagues)
+            finding = _assess(score.stats, measures[i], measures[:i] + measures[i + 1:])
             if finding:
                 finding["confirmed"] = StakeholderRole.COMPLAINER in roles.get(score.person_id, [])
                 score.radar = finding

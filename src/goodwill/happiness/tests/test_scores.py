@@ -167,3 +167,64 @@ def test_unhappy_people_answers_for_many_in_two_queries(cast, django_assert_max_
             unhappy = status.unhappy_people([cast.boss.pk, cast.fd.pk, cast.pa.pk])
     assert unhappy == {cast.boss.pk, cast.fd.pk}
     assert status.is_unhappy(cast.fd) and not status.is_unhappy(cast.pa)
+
+
+PERSON_FIELDS = ("score", "band", "score_30d", "score_90d", "reasons", "stats", "radar")
+CLIENT_FIELDS = ("health", "band", "risk", "mrr", "stake", "health_30d", "health_90d", "reasons")
+
+
+def snapshot() -> tuple[dict, dict]:
+    people = {s.person_id: {f: getattr(s, f) for f in PERSON_FIELDS}
+              for s in PersonScore.objects.all()}
+    clients = {s.client_id: {f: getattr(s, f) for f in CLIENT_FIELDS}
+               for s in ClientScore.objects.all()}
+    return people, clients
+
+
+def test_signal_by_signal_scores_equal_the_full_recompute_field_for_field(cast):
+    """The live path (each signal rescoring its person and client) and the set-based full
+    recompute are two implementations of one definition: every field must agree."""
+    from goodwill.clients.models import PersonRole, StakeholderRole
+
+    now = timezone.now()
+    breached_p1s(cast, cast.boss, count=2)
+
+    def signal(person, kind, value, days, n, note=""):
+        record_signal(kind=kind, value=value, person=person, note=note,
+                      occurred_at=now - dt.timedelta(days=days), key=f"eq:{person.pk}:{kind}:{n}")
+
+    signal(cast.boss, SignalKind.CSAT, -1.0, 1, 0, note="rated GW-9 1/5: ‘still broken’")
+    signal(cast.pa, SignalKind.CSAT, 1.0, 60, 0, note="rated GW-3 5/5")
+    signal(cast.pa, SignalKind.MEETING, 0.5, 100, 0)
+    signal(cast.fd, SignalKind.INVOICE_REMINDER, -0.4, 10, 0)
+    signal(cast.complainer, SignalKind.SENTIMENT, -0.6, 40, 0)
+    # A loud, negative voice among quiet colleagues: the radar flags them…
+    loud, *quiet = (cast.acme_user, *[
+        cast.acme.people.create(first_name=f"Quiet{n}", last_name="Acme",
+                                email=f"quiet{n}@acme.test") for n in range(5)
+    ])
+    for n in range(9):
+        signal(loud, SignalKind.TICKET_OPENED, -0.1, n * 3, n)
+        signal(loud, SignalKind.SENTIMENT, -0.7, n * 3, n, note="fed up")
+    for n, person in enumerate(quiet):
+        signal(person, SignalKind.TICKET_OPENED, -0.1, 5 + n, 0)
+        signal(person, SignalKind.SENTIMENT, 0.4, 5 + n, 0)
+    # …and a dismissed finding stays dismissed on both paths.
+    PersonRole.objects.create(person=quiet[0], client=cast.acme, role=StakeholderRole.COMPLAINER,
+                              dismissed_at=now)
+    signal(quiet[0], SignalKind.ESCALATION, -0.5, 2, 0)
+    record_signal(kind=SignalKind.SILENCE, value=-0.3, client=cast.birch, occurred_at=now,
+                  key="eq:birch:silence", note="nobody called")
+    signal(cast.birch_user, SignalKind.SLA_MET, 0.3, 20, 0)
+
+    live_people, live_clients = snapshot()
+    assert live_people[loud.pk]["radar"] is not None  # the scenario reaches the radar
+    assert live_clients[cast.acme.pk]["reasons"]
+    scores.recompute_all()
+    full_people, full_clients = snapshot()
+
+    assert {pid: full_people[pid] for pid in live_people} == live_people
+    assert full_clients == live_clients
+    for pid in full_people.keys() - live_people.keys():  # nobody sent a signal about them
+        assert full_people[pid]["score"] == scores.BASELINE_SCORE
+        assert full_people[pid]["reasons"] == []
