@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -114,4 +116,7 @@ class StaffPasswordResetForm(PasswordResetForm):
             if html_email_template_name
             else "",
             context=f"user:{context['user'].pk}",
+            # One mail per account per five minutes, however often the form is sent: the page
+            # cannot be used to flood someone's mailbox (the first link still works).
+            dedupe_key=f"password-reset:{context['user'].pk}:{int(time.time() // 300)}",
         )

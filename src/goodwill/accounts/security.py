@@ -119,10 +119,15 @@ def normalise(code: str) -> str:
     return re.sub(r"[^0-9a-z]", "", (code or "").lower())
 
 
+def _recovery(code: str) -> str:
+    # Recovery codes are base32 (no 0, 1, 8 or 9): a typed zero meant the letter o.
+    return normalise(code).replace("0", "o")
+
+
 def _stored(code: str) -> str:
     # StaticToken.token holds at most 16 characters: 64 bits of a keyed hash is plenty for codes
     # that are throttled and used once.
-    return salted_hmac("goodwill.accounts.recovery-code", normalise(code)).hexdigest()[:16]
+    return salted_hmac("goodwill.accounts.recovery-code", _recovery(code)).hexdigest()[:16]
 
 
 @transaction.atomic

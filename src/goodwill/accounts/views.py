@@ -67,6 +67,12 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
 OWN = "account.own"
 
 
+def _password_form(user: User, data=None) -> PasswordChangeForm:
+    form = PasswordChangeForm(user, data)
+    form.fields["old_password"].widget.attrs.pop("autofocus", None)  # one of several forms here
+    return form
+
+
 def _security_page(request: HttpRequest, **context: object) -> HttpResponse:
     user = request.user
     return render(
@@ -76,7 +82,7 @@ def _security_page(request: HttpRequest, **context: object) -> HttpResponse:
             "two_factor": security.has_two_factor(user),
             "codes_left": security.recovery_codes_left(user),
             "required": security.must_set_up(user),
-            "password_form": context.pop("password_form", None) or PasswordChangeForm(user),
+            "password_form": context.pop("password_form", None) or _password_form(user),
             "switch_off_form": context.pop("switch_off_form", None) or SwitchOffForm(),
             **context,
         },
@@ -146,7 +152,7 @@ def security_switch_off(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required(OWN, two_factor_setup=True)
 def security_password(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST)
+    form = _password_form(request.user, request.POST)
     if form.is_valid():
         form.save()
         # The new password changes the session hash: keep this session, the others end.
