@@ -70,7 +70,7 @@ class Progress:
         pass
 
     @contextlib.contextmanager
-    def bar(self, desc: str, total: int) -> Iterator[Callable[[int], object]]:
+    def bar(self, desc: str, total: int, unit: str = "B") -> Iterator[Callable[[int], object]]:
         yield lambda done: None
 
 
@@ -83,12 +83,17 @@ class TerminalProgress(Progress):
         self.stream.flush()
 
     @contextlib.contextmanager
-    def bar(self, desc: str, total: int) -> Iterator[Callable[[int], object]]:
+    def bar(self, desc: str, total: int, unit: str = "B") -> Iterator[Callable[[int], object]]:
         from tqdm import tqdm
 
         # disable=None: a bar on a terminal, nothing in a log file or under cron.
         with tqdm(
-            total=total, desc=desc, unit="B", unit_scale=True, file=self.stream, disable=None
+            total=total,
+            desc=desc,
+            unit=unit,
+            unit_scale=unit == "B",
+            file=self.stream,
+            disable=None,
         ) as bar:
             yield bar.update
 
@@ -167,11 +172,15 @@ def _sqlite_key(db: sqlite3.Connection, table: str) -> list[str]:
     return [_quote(name) for name in primary or [column[1] for column in columns]]
 
 
-def sqlite_sums(db: sqlite3.Connection) -> dict[str, TableSum]:
+def sqlite_sums(db: sqlite3.Connection, progress: Progress | None = None) -> dict[str, TableSum]:
     sums = {}
-    for table in sqlite_tables(db):
-        order = ", ".join(_sqlite_key(db, table))
-        sums[table] = _sum_rows(db.execute(f"SELECT * FROM {_quote(table)} ORDER BY {order}"))  # noqa: S608 - quoted names from the schema
+    tables = sqlite_tables(db)
+    with (progress or Progress()).bar("Checksums", len(tables), unit="table") as advance:
+        for table in tables:
+            order = ", ".join(_sqlite_key(db, table))
+            query = f"SELECT * FROM {_quote(table)} ORDER BY {order}"  # noqa: S608 - quoted
+            sums[table] = _sum_rows(db.execute(query))
+            advance(1)
     return sums
 
 
@@ -201,15 +210,18 @@ def _pg_key(db: Any, table: str) -> list[str]:
     return [_quote(name) + (' COLLATE "C"' if collatable else "") for name, collatable in columns]
 
 
-def pg_sums(db: Any) -> dict[str, TableSum]:
+def pg_sums(db: Any, progress: Progress | None = None) -> dict[str, TableSum]:
     """Needs an open transaction (the server-side cursors live in it)."""
     sums = {}
-    for number, table in enumerate(pg_tables(db)):
-        order = ", ".join(_pg_key(db, table))
-        with db.cursor(name=f"goodwill_backup_{number}") as cursor:
-            cursor.itersize = 5000
-            cursor.execute(f"SELECT * FROM {_quote(table)} ORDER BY {order}")  # noqa: S608
-            sums[table] = _sum_rows(cursor)
+    tables = pg_tables(db)
+    with (progress or Progress()).bar("Checksums", len(tables), unit="table") as advance:
+        for number, table in enumerate(tables):
+            order = ", ".join(_pg_key(db, table))
+            with db.cursor(name=f"goodwill_backup_{number}") as cursor:
+                cursor.itersize = 5000
+                cursor.execute(f"SELECT * FROM {_quote(table)} ORDER BY {order}")  # noqa: S608
+                sums[table] = _sum_rows(cursor)
+            advance(1)
     return sums
 
 
@@ -360,7 +372,7 @@ class Snapshot:
     database: dict[str, object]
 
 
-def _sqlite_snapshot(folder: Path) -> Snapshot:
+def _sqlite_snapshot(folder: Path, progress: Progress) -> Snapshot:
     source_path = sqlite_path()
     if not source_path.is_file():
         raise BackupError(f"There is no database at {source_path}.")
@@ -375,7 +387,7 @@ def _sqlite_snapshot(folder: Path) -> Snapshot:
         (check,) = copy.execute("PRAGMA quick_check").fetchone()
         if check != "ok":
             raise BackupError(f"SQLite reports the database damaged ({check}); not backing up.")
-        tables = sqlite_sums(copy)
+        tables = sqlite_sums(copy, progress)
         migrations = _latest_migrations(
             copy.execute("SELECT app, MAX(name) FROM django_migrations GROUP BY app")
         )
@@ -388,7 +400,7 @@ def _sqlite_snapshot(folder: Path) -> Snapshot:
     return Snapshot(copy_path, SQLITE_MEMBER, tables, migrations, database)
 
 
-def _pg_snapshot(folder: Path) -> Snapshot:
+def _pg_snapshot(folder: Path, progress: Progress) -> Snapshot:
     dump_path = folder / PG_MEMBER
     with _pg_snapshot_connection() as db:
         server_major = db.info.server_version // 10000
@@ -405,7 +417,7 @@ def _pg_snapshot(folder: Path) -> Snapshot:
                 env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
             )  # fmt: skip
             try:
-                tables = pg_sums(db)
+                tables = pg_sums(db, progress)
                 migrations = _latest_migrations(
                     db.execute("SELECT app, MAX(name) FROM django_migrations GROUP BY app")
                 )
@@ -477,7 +489,7 @@ def write_backup(
     # (so the rename is atomic) and not /tmp, which may be small.
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".goodwill-backup-") as work:
         progress.phase(f"Taking a snapshot of the {kind} database…")
-        snapshot = (_sqlite_snapshot if kind == "sqlite" else _pg_snapshot)(Path(work))
+        snapshot = (_sqlite_snapshot if kind == "sqlite" else _pg_snapshot)(Path(work), progress)
         files = media_files(media_root())
         members: dict[str, dict] = {}
         fd, partial = tempfile.mkstemp(
@@ -746,7 +758,7 @@ def restore(
         progress.phase("Putting the stored files in place…")
         _replace_media(staging / MEDIA, root, staging / "replaced")
         progress.phase("Checking the restored tables against the manifest…")
-        result = _verify(manifest, kind)
+        result = _verify(manifest, kind, progress)
         result.files = len(media_files(root))
         result.pending_migrations = _pending_migrations()
         return result
@@ -760,9 +772,17 @@ def _sqlite_restore(staged: Path) -> None:
     source = sqlite3.connect(f"file:{staged}?mode=ro", uri=True)
     target = sqlite3.connect(target_path, timeout=20)
     try:
+        # A WAL database only takes a copy with the same page size; switching to a rollback
+        # journal first lifts that (and needs the app stopped, as restoring does anyway).
+        page_size = "PRAGMA page_size"
+        switch = source.execute(page_size).fetchone() != target.execute(page_size).fetchone()
+        if switch:
+            target.execute("PRAGMA journal_mode=DELETE")
         # The backup API writes the target in one transaction: readers see the old database
         # or the new one, and a crash midway leaves the old one.
         source.backup(target)
+        if switch:
+            target.execute("PRAGMA journal_mode=WAL")
     except sqlite3.OperationalError as error:
         raise BackupError(
             f"Could not write {target_path}: {error}. Stop `goodwill serve` and "
@@ -810,20 +830,20 @@ def _replace_media(new: Path, root: Path, replaced: Path) -> None:
         shutil.move(entry, root / entry.name)
 
 
-def live_sums(kind: str) -> dict[str, TableSum]:
+def live_sums(kind: str, progress: Progress | None = None) -> dict[str, TableSum]:
     if kind == "sqlite":
         db = sqlite3.connect(f"file:{sqlite_path()}?mode=ro", uri=True, timeout=20)
         try:
-            return sqlite_sums(db)
+            return sqlite_sums(db, progress)
         finally:
             db.close()
     with _pg_snapshot_connection() as db:
-        return pg_sums(db)
+        return pg_sums(db, progress)
 
 
-def _verify(manifest: dict, kind: str) -> RestoreResult:
+def _verify(manifest: dict, kind: str, progress: Progress) -> RestoreResult:
     expected = {name: TableSum(t["rows"], t["sha256"]) for name, t in manifest["tables"].items()}
-    actual = live_sums(kind)
+    actual = live_sums(kind, progress)
     wrong = [
         f"{name} ({actual[name].rows if name in actual else 'no'} rows, expected {want.rows})"
         if name not in actual or actual[name].rows != want.rows
