@@ -75,3 +75,19 @@ def test_sessions_from_before_the_upgrade_still_work(cast, client):
 
     assert cast.tech.session_generation == 0
     assert cast.tech.get_session_auth_hash() == AbstractBaseUser.get_session_auth_hash(cast.tech)
+
+
+def test_with_two_factor_this_session_stays_verified(cast, login):
+    from goodwill.accounts.tests.test_two_factor import code_for, set_up
+
+    laptop = login(cast.tech)
+    device, _ = set_up(laptop, cast.tech)  # typing the code verified this session
+    phone = HttpClient()
+    phone.post(reverse("login"), {"username": "tess", "password": PASSWORD})
+    phone.post(reverse("login_code"), {"code": code_for(device, offset_steps=1)})
+    assert phone.get(reverse("dashboard")).status_code == 200
+
+    laptop.post(reverse("security_sign_out_others"))
+    assert laptop.get(reverse("dashboard")).status_code == 200
+    assert laptop.get(reverse("dashboard")).wsgi_request.user.is_verified()
+    assert phone.get(reverse("dashboard")).status_code == 302
