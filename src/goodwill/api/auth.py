@@ -20,7 +20,7 @@ from goodwill.portal.models import PortalAccount
 
 from .models import ApiToken
 
-TOKEN_PREFIX = "gw_"  # noqa: S105 (a prefix, not a secret)
+TOKEN_PREFIX = "gw_"  # noqa: S105 (a prefix, not a secret)  # nosec B105
 # last_used_at is written at most this often per token: no write on every request.
 TOUCH_EVERY = dt.timedelta(minutes=5)
 

@@ -68,7 +68,7 @@ def _recipients(client_ids: list[int]) -> dict[int, tuple[Person, bool]]:
 
 
 def seed(context) -> str:
-    rng = random.Random(context.seed + 6)  # noqa: S311 (demo data, not secrets)
+    rng = random.Random(context.seed + 6)  # noqa: S311 (demo data, not secrets)  # nosec B311
     today = context.today
     year_ago = today - dt.timedelta(days=365)
     terms = settings.GOODWILL_BILLING_PAYMENT_TERMS_DAYS

@@ -8,6 +8,7 @@ it (a euro sign becomes "EUR"), which keeps the PDF free of font files.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
@@ -18,6 +19,8 @@ from fpdf import FPDF
 
 from goodwill.billing.models import Invoice, InvoiceLine
 from goodwill.core.money import babel_locale, format_money
+
+logger = logging.getLogger("goodwill.billing")
 
 REPLACEMENTS = {
     "€": "EUR ", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "...",
@@ -79,8 +82,8 @@ def _provider_block(doc: Document) -> None:
         try:
             doc.image(logo, x=15, y=top, h=16)
             doc.set_y(top + 18)
-        except Exception:  # a broken logo must not stop an invoice going out  # noqa: S110
-            pass
+        except Exception:  # a broken logo must not stop an invoice going out
+            logger.warning("The invoice logo %s could not be drawn", logo, exc_info=True)
     doc.text_line(settings.GOODWILL_BILLING_LEGAL_NAME, size=12, bold=True, h=6)
     for line in filter(None, settings.GOODWILL_BILLING_ADDRESS.split("|")):
         doc.text_line(line.strip())

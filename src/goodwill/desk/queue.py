@@ -375,7 +375,7 @@ def capped_counts(querysets: Mapping[str, QuerySet], cap: int) -> dict[str, int]
     selects, params = [], []
     for qs in querysets.values():
         sql, qs_params = qs.order_by().values("pk")[:cap].query.sql_with_params()
-        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608 (Django's SQL)
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608 (Django's SQL)  # nosec B608
         params.extend(qs_params)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(selects), params)

@@ -93,7 +93,7 @@ def bulk_load() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             for table in FTS_TABLES:
-                cursor.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")  # noqa: S608 (constants)
+                cursor.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")  # noqa: S608 (constants)  # nosec B608
             for statement in FTS_TRIGGERS.values():
                 cursor.execute(statement)
 
@@ -166,13 +166,13 @@ def _postgresql(terms: list[str], limit: int) -> tuple[list[int], list[int]]:
     text = " ".join(terms)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM desk_ticket WHERE to_tsvector('{PG_CONFIG}', subject) "  # noqa: S608 (constants)
+            f"SELECT id FROM desk_ticket WHERE to_tsvector('{PG_CONFIG}', subject) "  # noqa: S608 (constants)  # nosec B608
             f"@@ plainto_tsquery('{PG_CONFIG}', %s) ORDER BY id DESC LIMIT %s",
             [text, limit],
         )
         subject_ids = [row[0] for row in cursor.fetchall()]
         cursor.execute(
-            f"SELECT ticket_id FROM desk_message "  # noqa: S608 (constants)
+            f"SELECT ticket_id FROM desk_message "  # noqa: S608 (constants)  # nosec B608
             f"WHERE to_tsvector('{PG_CONFIG}', left(body, {PG_BODY_LIMIT})) "
             f"@@ plainto_tsquery('{PG_CONFIG}', %s) ORDER BY id DESC LIMIT %s",
             [text, limit],

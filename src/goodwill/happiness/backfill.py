@@ -123,7 +123,7 @@ def _insert(rows: list[tuple]) -> None:
     table = connection.ops.quote_name(Signal._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
     marks = ", ".join(["%s"] * len(COLUMNS))
-    sql = (f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 (constants)
+    sql = (f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608 (constants)  # nosec B608
            f"ON CONFLICT ({connection.ops.quote_name('key')}) DO NOTHING")
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

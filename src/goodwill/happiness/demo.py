@@ -228,7 +228,7 @@ def _portfolio_surveys(context: Any, rng: random.Random, skip: set[int]) -> int:
 
 
 def seed(context: Any) -> str:
-    rng = random.Random(context.seed + 5)  # noqa: S311 (demo data, not secrets)
+    rng = random.Random(context.seed + 5)  # noqa: S311 (demo data, not secrets)  # nosec B311
     now = context.now
     with transaction.atomic():
         live = _live_clients(context.today)

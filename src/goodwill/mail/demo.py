@@ -68,7 +68,7 @@ def _store_opening(mailbox: Mailbox, ticket: Ticket, first: Message, seed: int) 
 
 
 def seed(context) -> str:  # noqa: ANN001
-    rng = random.Random(context.seed)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(context.seed)  # noqa: S311 - demo data, not secrets  # nosec B311
     mailbox = _mailbox()
     cache = intake.IntakeCache()
     now = context.now

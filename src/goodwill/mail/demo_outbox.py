@@ -27,7 +27,7 @@ KINDS = (notify.KIND_RECEIVED, notify.KIND_REPLY, notify.KIND_STATUS, notify.KIN
 def seed(context) -> str:
     from goodwill.desk.models import Channel, EventKind, TicketEvent
 
-    rng = random.Random(context.seed)  # noqa: S311 - demo data, not security
+    rng = random.Random(context.seed)  # noqa: S311 - demo data, not security  # nosec B311
     since = context.now - RECENT
     recent = (
         TicketEvent.objects.filter(created_at__gte=since, created_at__lte=context.now)

@@ -70,7 +70,7 @@ def _extend_lease(mailbox: Mailbox, token: str) -> None:
 
 def release_lease(mailbox: Mailbox, token: str) -> None:
     Mailbox.objects.filter(pk=mailbox.pk, lease_token=token).update(
-        lease_token="", lease_until=None
+        lease_token="", lease_until=None  # an empty lease token, not a password  # nosec B106
     )
 
 

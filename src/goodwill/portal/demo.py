@@ -68,7 +68,7 @@ def seed(context: Any) -> str:
     if picked is None:
         return "Portal: no demo client has a boss, a PA, an FD and an ordinary user; no logins."
     client, cast = picked
-    rng = random.Random(context.seed)  # noqa: S311 (a demo password, shown to the user)
+    rng = random.Random(context.seed)  # noqa: S311 (a demo password, shown to the user)  # nosec B311
     password = "".join(rng.choice(ALPHABET) for _ in range(14))
     hashed = make_password(password)  # once: argon2 is slow on purpose
     for _label, person in cast:

@@ -117,7 +117,7 @@ def _pick(rng: random.Random, kind: AppointmentType, staff, now: dt.datetime, *,
 
 
 def seed(context) -> str:
-    rng = random.Random(context.seed * 7 + 3)  # noqa: S311 (demo data)
+    rng = random.Random(context.seed * 7 + 3)  # noqa: S311 (demo data)  # nosec B311
     staff = context.staff
     now = context.now
     workers = [u for name, u in staff.items() if name != "maria"]

@@ -59,7 +59,7 @@ from goodwill.scheduling.slots import (
 
 logger = logging.getLogger("goodwill.scheduling")
 
-TOKEN_SALT = "goodwill.scheduling.manage-booking"  # noqa: S105 (a salt, not a secret)
+TOKEN_SALT = "goodwill.scheduling.manage-booking"  # noqa: S105 (a salt, not a secret)  # nosec B105
 GRID = dt.timedelta(minutes=GRID_MINUTES)
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 

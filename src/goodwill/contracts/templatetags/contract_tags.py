@@ -21,6 +21,6 @@ def minutes(value: int | None) -> str:
 def status_badge(status: str | None) -> str:
     """The coloured badge of a derived contract status ("No contract" when there is none)."""
     if not status:
-        return mark_safe('<span class="gw-status none">No contract</span>')  # noqa: S308
+        return mark_safe('<span class="gw-status none">No contract</span>')  # noqa: S308  # a constant string  # nosec B308
     label = ContractStatus(status).label if status in ContractStatus.values else status
     return format_html('<span class="gw-status {}">{}</span>', status, label)

@@ -20,7 +20,7 @@ year-long cache headers. `make run` and the tests skip all that and serve the so
 from __future__ import annotations
 
 import os
-import subprocess
+import subprocess  # runs our own interpreter with fixed arguments  # nosec B404
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -92,11 +92,11 @@ class Command(BaseCommand):
         # The gunicorn workers and collectstatic read settings afresh with this set.
         os.environ.setdefault("GOODWILL_MANIFEST_STATIC", "true")
         if not options["no_collectstatic"]:
-            collected = subprocess.run(  # noqa: S603 # nosec B603: our interpreter, fixed args
+            collected = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)  # nosec B603
                 COLLECTSTATIC,
                 check=False,
             )
             if collected.returncode:
                 raise CommandError("collectstatic failed; not starting gunicorn.")
         # Replace this process so signals from systemd reach gunicorn directly.
-        os.execv(sys.executable, argv)  # noqa: S606 # nosec B606: our interpreter, fixed args
+        os.execv(sys.executable, argv)  # noqa: S606 (our interpreter, fixed arguments)  # nosec B606
