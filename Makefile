@@ -30,6 +30,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -c pyproject.toml -r src -q
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
