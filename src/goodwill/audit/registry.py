@@ -54,6 +54,7 @@ def _register(
     exclude: tuple[str, ...] = (),
     include: tuple[str, ...] = (),
     children: bool = False,
+    labels: dict[str, str] | None = None,
 ) -> None:
     from auditlog.registry import auditlog
 
@@ -67,6 +68,7 @@ def _register(
         "exclude_fields": [f for f in (*NOISY, *exclude) if f in field_names] + not_values,
         "mask_fields": secrets,
         "mask_callable": "goodwill.audit.registry.mask",
+        "mapping_fields": labels or {},
     }
     if include:
         options["include_fields"] = list(include)
@@ -78,7 +80,11 @@ def _register(
 
 def register_audited_models() -> None:
     # Contracts and their settings.
-    _register("contracts.Contract", exclude=("notice_deadline", "monthly_value"))
+    _register(
+        "contracts.Contract",
+        exclude=("notice_deadline", "monthly_value"),
+        labels={"sla_policy": "SLA policy"},
+    )
     _register("contracts.SLAPolicy")
     _register("contracts.SLATarget", children=True)
     # Money. The PDF is a rendering of the stored values, not a change of its own.
@@ -94,6 +100,7 @@ def register_audited_models() -> None:
             "username", "first_name", "last_name", "email", "role", "is_active",
             "is_superuser", "time_zone",
         ),
+        labels={"role": "Staff role", "is_active": "May sign in", "is_superuser": "Superuser"},
     )  # fmt: skip
     # Settings.
     _register("happiness.TouchCadence")

@@ -327,12 +327,15 @@ def describe(entries: Iterable[LogEntry]) -> list[Entry]:
     described = []
     for entry in entries:
         model = entry.content_type.model_class()
+        registered = model is not None and auditlog.contains(model)
+        mapping = auditlog.get_model_fields(model)["mapping_fields"] if registered else {}
         changes = []
         for name, values in (entry.changes or {}).items():
             if not isinstance(values, list) or len(values) != 2:
                 continue  # many-to-many entries are not recorded by this installation
             model_field = _model_field(model, name)
             label = capfirst(str(model_field.verbose_name)) if model_field else name
+            label = mapping.get(name, label)
             old, new = (_words(model_field, v, names) for v in values)
             if entry.action == LogEntry.Action.CREATE and _is_blank(new):
                 continue  # a new record: say what was set, not every empty field
