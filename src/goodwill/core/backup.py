@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -444,6 +445,7 @@ class BackupResult:
     rows: int
     files: int
     files_size: int
+    vanished: list[str] = field(default_factory=list)
 
 
 def default_name(now: datetime | None = None) -> str:
@@ -476,11 +478,12 @@ def write_backup(
     in a slash) for a timestamped name."""
     progress = progress or Progress()
     kind = vendor()
-    target = Path(output) if output else Path.cwd() / default_name()
+    started = datetime.now(UTC)
+    target = Path(output) if output else Path.cwd() / default_name(started)
     if str(output or "").endswith(("/", os.sep)) and not target.is_dir():
         raise BackupError(f"The folder {target} does not exist.")
     if target.is_dir():
-        target = target / default_name()
+        target = target / default_name(started)
     target = target.resolve()
     if not target.parent.is_dir():
         raise BackupError(f"The folder {target.parent} does not exist.")
@@ -492,6 +495,7 @@ def write_backup(
         snapshot = (_sqlite_snapshot if kind == "sqlite" else _pg_snapshot)(Path(work), progress)
         files = media_files(media_root())
         members: dict[str, dict] = {}
+        vanished: list[str] = []
         fd, partial = tempfile.mkstemp(
             dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
         )
@@ -507,11 +511,16 @@ def write_backup(
                         size = snapshot.path.stat().st_size
                         members[snapshot.member] = _add(tar, snapshot.member, handle, size, advance)
                     for name, path, size in files:
-                        with open(path, "rb") as handle:
+                        try:
+                            handle = open(path, "rb")  # noqa: SIM115 - closed just below
+                        except FileNotFoundError:
+                            vanished.append(name)  # deleted since the walk: nothing to keep
+                            continue
+                        with handle:
                             members[name] = _add(tar, name, handle, size, advance)
-                    manifest = _manifest(snapshot, members)
+                    manifest = _manifest(snapshot, members, started)
                     data = json.dumps(manifest, indent=1, sort_keys=True).encode()
-                    _add(tar, MANIFEST, _Bytes(data), len(data), lambda done: None)
+                    _add(tar, MANIFEST, io.BytesIO(data), len(data), lambda done: None)
                 raw.flush()
                 os.fsync(raw.fileno())
             os.replace(partial, target)
@@ -524,28 +533,17 @@ def write_backup(
         size=target.stat().st_size,
         tables=len(snapshot.tables),
         rows=sum(s.rows for s in snapshot.tables.values()),
-        files=len(files),
-        files_size=sum(size for _, _, size in files),
+        files=len(files) - len(vanished),
+        files_size=sum(size for name, _, size in files if name in members),
+        vanished=vanished,
     )
 
 
-class _Bytes:
-    def __init__(self, data: bytes) -> None:
-        self.data = memoryview(data)
-        self.at = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self.data) if size < 0 else self.at + size
-        chunk = bytes(self.data[self.at : end])
-        self.at += len(chunk)
-        return chunk
-
-
-def _manifest(snapshot: Snapshot, members: dict[str, dict]) -> dict:
+def _manifest(snapshot: Snapshot, members: dict[str, dict], started: datetime) -> dict:
     return {
         "format": FORMAT,
         "goodwill_version": goodwill_version(),
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_at": started.isoformat(timespec="seconds"),
         "database": {**snapshot.database, "member": snapshot.member},
         "migrations": snapshot.migrations,
         "tables": {

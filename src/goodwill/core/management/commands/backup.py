@@ -32,6 +32,11 @@ class Command(BaseCommand):
             result = backup.write_backup(options["output"], progress)  # type: ignore[arg-type]
         except backup.BackupError as error:
             raise CommandError(str(error)) from error
+        if result.vanished:
+            self.stderr.write(
+                f"{len(result.vanished)} file(s) were deleted while the backup ran and are not "
+                f"in it: {', '.join(result.vanished[:5])}"
+            )
         if not quiet:
             self.stdout.write(
                 f"Wrote {result.path} ({backup.human_size(result.size)}): {result.tables} "
