@@ -157,7 +157,8 @@ def test_changing_a_staff_role_is_logged(as_owner, cast):
     assert entry.actor == cast.owner
     assert entry.changes == {"role": ["technician", "account_manager"]}
     page = as_owner.get(reverse("accounts:staff_edit", args=[cast.tech.pk])).content.decode()
-    assert 'Staff role: <span class="text-body-secondary">Technician</span> → Account manager' in page
+    said = 'Staff role: <span class="text-body-secondary">Technician</span> → Account manager'
+    assert said in page
 
 
 def test_changes_outside_a_request_are_signed_by_goodwill(cast):
