@@ -38,6 +38,10 @@ SETTINGS_VARIABLES = (
     "EMAIL_USE_TLS",
     "EMAIL_USE_SSL",
     "EMAIL_BACKEND",
+    "GOODWILL_LOG_FORMAT",
+    "GOODWILL_CSP_REPORT_ONLY",
+    "GOODWILL_PORTAL_LOGO_URL",
+    "GOODWILL_HEALTH_WORKER_MAX_AGE",
 )
 
 
@@ -212,6 +216,42 @@ def test_https_turns_on_secure_cookies_hsts_and_redirect(monkeypatch, tmp_path):
     assert ns["SECURE_SSL_REDIRECT"] is True
     assert ns["SECURE_HSTS_SECONDS"] == 31536000
     assert ns["SECURE_HSTS_PRELOAD"] is False
+
+
+def test_content_security_policy_and_its_report_only_switch(monkeypatch, tmp_path):
+    from csp.constants import NONCE
+
+    ns = _load_settings(monkeypatch, tmp_path)
+    directives = ns["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]
+    assert directives["script-src"] == ["'self'", NONCE]
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert "CONTENT_SECURITY_POLICY_REPORT_ONLY" not in ns
+    ns = _load_settings(
+        monkeypatch,
+        tmp_path,
+        GOODWILL_CSP_REPORT_ONLY="true",
+        GOODWILL_PORTAL_LOGO_URL="https://cdn.example.com/logo.png",
+    )
+    assert ns["CONTENT_SECURITY_POLICY"] == {}
+    report_only = ns["CONTENT_SECURITY_POLICY_REPORT_ONLY"]["DIRECTIVES"]
+    assert report_only["img-src"] == ["'self'", "data:", "https://cdn.example.com"]
+
+
+def test_manifest_static_only_when_asked(monkeypatch, tmp_path):
+    ns = _load_settings(monkeypatch, tmp_path)
+    assert ns["STORAGES"]["staticfiles"]["BACKEND"].startswith("django.contrib.staticfiles.")
+    assert ns["WHITENOISE_USE_FINDERS"] is True
+    ns = _load_settings(monkeypatch, tmp_path, GOODWILL_MANIFEST_STATIC="true")
+    assert ns["STORAGES"]["staticfiles"]["BACKEND"] == "goodwill.core.storage.StaticFilesStorage"
+    assert ns["WHITENOISE_USE_FINDERS"] is False
+
+
+def test_log_format(monkeypatch, tmp_path):
+    ns = _load_settings(monkeypatch, tmp_path, GOODWILL_LOG_FORMAT="json")
+    assert ns["LOGGING"]["formatters"]["default"] == {"()": "goodwill.core.logs.JsonFormatter"}
+    assert ns["LOGGING"]["handlers"]["console"]["filters"] == ["redact"]
+    with pytest.raises(ImproperlyConfigured, match="GOODWILL_LOG_FORMAT='xml'"):
+        _load_settings(monkeypatch, tmp_path, GOODWILL_LOG_FORMAT="xml")
 
 
 def test_required_secret_key(monkeypatch, tmp_path):
