@@ -304,7 +304,7 @@ class _Planner:
     """Draws the whole portfolio from one random stream. No database access."""
 
     def __init__(self, options: DemoOptions, today: dt.date) -> None:
-        self.rng = random.Random(options.seed)
+        self.rng = random.Random(options.seed)  # demo data, not security  # nosec B311
         self.options = options
         self.today = today
         self.tz = timezone.get_current_timezone()
@@ -783,7 +783,7 @@ def _delete_desk() -> None:
     with connection.cursor() as cursor:
         for model in models_in_order:
             table = connection.ops.quote_name(model._meta.db_table)
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (model tables)  # nosec B608
 
 
 def _reference_moment(options: DemoOptions) -> dt.datetime:
