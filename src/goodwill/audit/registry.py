@@ -104,7 +104,15 @@ def register_audited_models() -> None:
     )  # fmt: skip
     # Settings.
     _register("happiness.TouchCadence")
-    _register("portal.PortalPolicy", children=True)
+    _register(
+        "portal.PortalPolicy",
+        children=True,
+        labels={
+            "boss_sees_colleagues": "The boss sees every ticket of the company",
+            "pa_sees_colleagues": "The PA sees every ticket of the company",
+            "everyone_sees_colleagues": "Everyone sees every ticket of the company",
+        },
+    )
     _register(
         "mail.Mailbox",
         # Poller state, written on every poll: not a change anybody made.

@@ -37,6 +37,8 @@ ACTIONS = {
     LogEntry.Action.ACCESS: "viewed",
 }
 NOBODY = "Goodwill (automatic)"
+# Where a model's verbose name, made from its class name, reads badly.
+KIND_NAMES = {"contracts.slatarget": "SLA target", "api.apitoken": "API token"}
 EMPTY = "—"
 # Who may read which part of the log: owners all of it, bookkeepers the money.
 SCOPES: dict[str, set[str] | None] = {StaffRole.OWNER: None, StaffRole.BOOKKEEPER: {"billing"}}
@@ -317,6 +319,10 @@ def _related_names(entries: Sequence[LogEntry]) -> dict[tuple, str]:
     return names
 
 
+def _kind(model: type[models.Model]) -> str:
+    return KIND_NAMES.get(model._meta.label_lower, str(model._meta.verbose_name))
+
+
 def _is_blank(value: str) -> bool:
     return value in (EMPTY, "no", "0", "0.00")
 
@@ -346,7 +352,7 @@ def describe(entries: Iterable[LogEntry]) -> list[Entry]:
                 at=entry.timestamp,
                 actor=_actor(entry),
                 action=ACTIONS.get(entry.action, "changed"),
-                kind=str(model._meta.verbose_name) if model else entry.content_type.model,
+                kind=_kind(model) if model else entry.content_type.model,
                 subject=entry.object_repr,
                 changes=changes,
             )

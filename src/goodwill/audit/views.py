@@ -43,7 +43,8 @@ def log(request: HttpRequest) -> HttpResponse:
 
 
 def capfirst_plural(model) -> str:
-    name = str(model._meta.verbose_name_plural)
+    name = services.KIND_NAMES.get(model._meta.label_lower)
+    name = f"{name}s" if name else str(model._meta.verbose_name_plural)
     return name[:1].upper() + name[1:]
 
 

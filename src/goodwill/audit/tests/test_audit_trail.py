@@ -198,3 +198,35 @@ def test_roles_from_a_spreadsheet_import_are_logged_with_the_importer(cast):
     )
     assert sorted(e.changes["role"][1] for e in entries) == ["billing", "gatekeeper"]
     assert {e.actor for e in entries} == {cast.manager}
+
+
+def test_settings_pages_show_who_changed_them(as_owner, as_bookkeeper, as_manager, cast):
+    from goodwill.contracts.models import SLAPolicy
+    from goodwill.contracts.tests.test_sla_policies import policy_data
+
+    as_owner.post(reverse("contracts:sla_policy_create"), policy_data(cast))
+    gold = SLAPolicy.objects.get(name="Gold")
+    page = as_owner.get(gold.get_absolute_url()).content.decode()
+    history = page[page.index('id="history-contracts-slapolicy') :]
+    assert "Olivia Owner</strong> created SLA policy" in history
+    assert history.count("Olivia Owner</strong> created SLA target") == 4
+    assert "Key first response minutes: 15" in history
+
+    billing_page = reverse("billing:client", args=[cast.acme.pk])
+    as_bookkeeper.get(billing_page)  # the profile is made on first sight, with the defaults
+    as_bookkeeper.post(
+        billing_page,
+        {"tax_rate": "20.00", "payment_terms_days": "14", "hourly_rate": "85.00"},
+    )
+    page = as_bookkeeper.get(billing_page).content.decode()
+    said = 'Payment terms days: <span class="text-body-secondary">30</span> → 14'
+    assert said in page[page.index("Billing settings and payments: history") :]
+    assert "Bea Books</strong> changed billing profile" in page
+
+    access = reverse("portal:access", args=[cast.boss.pk])
+    as_manager.post(access, {"pa_sees_colleagues": "on"})  # the boss no longer sees them all
+    page = as_manager.get(access).content.decode()
+    history = page[page.index("Portal policy: history") :]
+    assert "Adam Manager</strong> created portal policy" in history
+    assert "The boss sees" not in history  # created as "no": nothing to say
+    assert "The PA sees every ticket of the company: yes" in history
