@@ -158,3 +158,15 @@ def test_the_real_command_logs_json_when_asked(tmp_path):
     assert line["message"] == f"login password={REDACTED}"
     assert line["body"] == REDACTED and line["logger"] == "goodwill.mail"
     assert "hunter2" not in result.stderr and "Dear Bob" not in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_worker_reports_through_the_log_under_json(settings, caplog, capsys):
+    from django.core.management import call_command
+
+    settings.GOODWILL_LOG_FORMAT = "json"
+    with caplog.at_level(logging.INFO, logger="goodwill.worker"):
+        call_command("worker", once=True, job=["planner-statistics"])
+    lines = [r.getMessage() for r in caplog.records if r.name == "goodwill.worker"]
+    assert any(line.startswith("planner-statistics: ") for line in lines), lines
+    assert "planner-statistics" not in capsys.readouterr().out  # not the plain-text line

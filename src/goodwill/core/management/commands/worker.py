@@ -9,14 +9,18 @@ second Ctrl-C quits at once.
 
 from __future__ import annotations
 
+import logging
 import signal
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from goodwill.core.worker import JOBS, Worker, job_named
+
+logger = logging.getLogger("goodwill.worker")
 
 
 class Command(BaseCommand):
@@ -68,6 +72,9 @@ class Command(BaseCommand):
         self._line(f"worker stopped ({', '.join(received) or 'asked to'})")
 
     def _line(self, text: str) -> None:
+        if settings.GOODWILL_LOG_FORMAT == "json":  # one JSON object per line, like the rest
+            logger.info(text)
+            return
         self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {text}")
         self.stdout.flush()
 
