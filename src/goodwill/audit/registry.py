@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from auditlog.signals import pre_log
 from django.apps import apps
 from django.db import models
 from django.db.models.signals import pre_save
@@ -42,6 +43,13 @@ def _same_decimal_places(sender, instance, **kwargs) -> None:
             if isinstance(value, Decimal) and value.is_finite():
                 exponent = Decimal(1).scaleb(-model_field.decimal_places)
                 setattr(instance, model_field.attname, value.quantize(exponent))
+
+
+def _skip_people_created_without_access(sender, instance, action, **kwargs) -> bool:
+    """Mail intake and imports create people all day; only a grant of access is news."""
+    from auditlog.models import LogEntry
+
+    return not (action == LogEntry.Action.CREATE and not instance.portal_access)
 
 
 def _secret_fields(model) -> list[str]:
@@ -94,6 +102,13 @@ def register_audited_models() -> None:
     _register("billing.BillingProfile", children=True)
     # Who is who: a client's stakeholder roles and the team's staff roles.
     _register("clients.PersonRole", children=True)
+    # A person's own record only for the permission it holds: may they use the client portal.
+    _register(
+        "clients.Person",
+        include=("portal_access",),
+        labels={"portal_access": "May sign in to the portal"},
+    )
+    pre_log.connect(_skip_people_created_without_access, sender=apps.get_model("clients.Person"))
     _register(
         "accounts.User",
         include=(

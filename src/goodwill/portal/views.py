@@ -28,6 +28,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from goodwill.accounts.permissions import staff_required
+from goodwill.audit import services as audit
 from goodwill.clients.models import Person
 from goodwill.contracts.models import ContractStatus
 from goodwill.contracts.status import contract_status
@@ -562,6 +563,8 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=pk)
     Person.objects.filter(pk=person.pk).update(portal_access=False)
+    # update() sends no signals: the audit trail hears of the revocation from here.
+    audit.record_change(person, {"portal_access": (person.portal_access, False)})
     messages.success(request, f"{person} can no longer sign in to the portal.")
     return redirect("portal:access", pk=person.pk)
 

@@ -141,7 +141,7 @@ def test_changing_a_stakeholder_role_is_logged_on_the_person_page(as_manager, ca
         (LogEntry.Action.DELETE, cast.manager),
     ]
     page = as_manager.get(cast.acme_user.get_absolute_url()).content.decode()
-    history = page[page.index("Role history") :]
+    history = page[page.index("Roles and portal access: history") :]
     assert "Adam Manager</strong> deleted person role" in history
     assert "Adam Manager</strong> created person role" in history
     # Another person's roles are not in this person's history.
@@ -230,3 +230,28 @@ def test_settings_pages_show_who_changed_them(as_owner, as_bookkeeper, as_manage
     assert "Adam Manager</strong> created portal policy" in history
     assert "The boss sees" not in history  # created as "no": nothing to say
     assert "The PA sees every ticket of the company: yes" in history
+
+
+def test_portal_access_given_and_taken_away_is_logged(as_manager, cast):
+    person = cast.acme_user
+    as_manager.post(reverse("portal:invite", args=[person.pk]))
+    as_manager.post(reverse("portal:revoke", args=[person.pk]))
+    entries = entries_for(person)
+    assert [(e.changes, e.actor) for e in entries] == [
+        ({"portal_access": ["False", "True"]}, cast.manager),
+        ({"portal_access": ["True", "False"]}, cast.manager),
+    ]
+    page = as_manager.get(person.get_absolute_url()).content.decode()
+    history = page[page.index("Roles and portal access: history") :]
+    assert 'May sign in to the portal: <span class="text-body-secondary">yes</span> → no' in history
+
+
+def test_people_created_without_portal_access_are_not_news(cast):
+    from goodwill.clients.models import Person
+
+    quiet = Person.objects.create(client=cast.acme, first_name="New", email="new@acme.test")
+    granted = Person.objects.create(
+        client=cast.acme, first_name="Web", email="web@acme.test", portal_access=True
+    )
+    assert entries_for(quiet) == []
+    assert [e.changes for e in entries_for(granted)] == [{"portal_access": ["None", "True"]}]
