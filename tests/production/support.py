@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import threading
 from collections import Counter
@@ -54,6 +55,8 @@ class WebhookReceiver:
 
     hits: list[Hit] = field(default_factory=list)
 
+    port: int = 0
+
     def __post_init__(self) -> None:
         receiver = self
 
@@ -74,7 +77,7 @@ class WebhookReceiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -87,3 +90,16 @@ class WebhookReceiver:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class SilentServer:
+    """Accepts TCP connections and never says a word (a hung or firewalled server)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)  # the kernel completes the handshakes; nobody ever answers
+        self.port = self.socket.getsockname()[1]
+
+    def close(self) -> None:
+        self.socket.close()

@@ -8,7 +8,6 @@ one per message; once the server is back every message arrives exactly once.
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import time
 from collections import Counter
 from decimal import Decimal
@@ -23,6 +22,8 @@ from goodwill.core import outbox
 from goodwill.core.models import OutboundMessage, OutboundStatus
 from goodwill.core.worker import Worker, job_named
 from goodwill.testing.smtp import SMTPServer
+
+from .support import SilentServer
 
 pytestmark = pytest.mark.django_db
 
@@ -103,19 +104,6 @@ def test_smtp_down_then_back_delivers_every_message_once(cast, as_owner, setting
 
 def draft_number(cast) -> str:
     return cast.acme.invoices.get(kind=InvoiceKind.ONE_OFF).number
-
-
-class SilentServer:
-    """Accepts TCP connections and never says a word (a hung or firewalled mail server)."""
-
-    def __init__(self) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(64)  # the kernel completes the handshakes; nobody ever answers
-        self.port = self.socket.getsockname()[1]
-
-    def close(self) -> None:
-        self.socket.close()
 
 
 def test_a_mail_server_that_never_answers_costs_one_timeout_per_run_not_one_per_message(
