@@ -197,7 +197,7 @@ def add_line(invoice: Invoice, line: LineInput) -> Invoice:
         if invoice.status != InvoiceStatus.DRAFT:
             raise BillingError("Only a draft can be changed; issue a credit note instead.")
         position = invoice.lines.count()
-        InvoiceLine.objects.create(
+        added = InvoiceLine.objects.create(
             invoice=invoice,
             position=position,
             description=line.description,
@@ -205,6 +205,7 @@ def add_line(invoice: Invoice, line: LineInput) -> Invoice:
             unit_price=line.unit_price,
             tax_rate=line.tax_rate,
         )
+        audit.record_change(invoice, {"Line added": ("", _line_words(added))})
         return store_totals(invoice)
 
 
@@ -213,8 +214,20 @@ def delete_line(invoice: Invoice, line_id: int) -> Invoice:
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.status != InvoiceStatus.DRAFT:
             raise BillingError("Only a draft can be changed; issue a credit note instead.")
-        invoice.lines.filter(pk=line_id).delete()
+        removed = invoice.lines.filter(pk=line_id).first()
+        if removed is not None:
+            removed.delete()
+            audit.record_change(invoice, {"Line removed": (_line_words(removed), "")})
         return store_totals(invoice)
+
+
+def _line_words(line: InvoiceLine) -> str:
+    """How a draft's line reads in its audit history: 'Setup: 2.00 × 150.00 (tax 20%)'."""
+    cents = Decimal("0.01")
+    quantity = Decimal(line.quantity).quantize(cents)
+    price = Decimal(line.unit_price).quantize(cents)
+    rate = format(Decimal(line.tax_rate).normalize(), "f")
+    return f"{line.description}: {quantity} × {price} (tax {rate}%)"
 
 
 # --- Issue ------------------------------------------------------------------------------------

@@ -255,3 +255,34 @@ def test_people_created_without_portal_access_are_not_news(cast):
     )
     assert entries_for(quiet) == []
     assert [e.changes for e in entries_for(granted)] == [{"portal_access": ["None", "True"]}]
+
+
+def test_a_drafts_lines_added_and_removed_are_logged(as_bookkeeper, cast):
+    draft = _draft(cast)
+    as_bookkeeper.post(
+        reverse("billing:invoice_line_add", args=[draft.pk]),
+        {"description": "Cable", "quantity": "2", "unit_price": "5.00", "tax_rate": "20"},
+    )
+    cable = draft.lines.get(description="Cable")
+    as_bookkeeper.post(reverse("billing:invoice_line_delete", args=[draft.pk, cable.pk]))
+    said = [(e.actor, e.changes) for e in entries_for(draft)[2:]]
+    assert said == [
+        (cast.bookkeeper, {"Line added": ["", "Cable: 2.00 × 5.00 (tax 20%)"]}),
+        (
+            cast.bookkeeper,
+            {
+                "subtotal": ["300.00", "310.00"],
+                "tax": ["60.00", "62.00"],
+                "total": ["360.00", "372.00"],
+            },
+        ),
+        (cast.bookkeeper, {"Line removed": ["Cable: 2.00 × 5.00 (tax 20%)", ""]}),
+        (
+            cast.bookkeeper,
+            {
+                "subtotal": ["310.00", "300.00"],
+                "tax": ["62.00", "60.00"],
+                "total": ["372.00", "360.00"],
+            },
+        ),
+    ]
