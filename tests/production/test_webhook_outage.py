@@ -1,7 +1,7 @@
 """Webhooks while one subscriber's server hangs, then comes back (issue 9, faults).
 
 A target that never answers costs one timeout per run, not one per delivery: the others'
-deliveries go out at once, its own wait untouched for the next run, and once it answers again
+deliveries go out at once, its own record the error and back off, and once it answers again
 every delivery reaches it exactly once.
 """
 
@@ -51,8 +51,8 @@ def test_a_hung_subscriber_costs_one_timeout_per_run_and_later_gets_everything_o
     waiting = WebhookDelivery.objects.filter(subscription=hung)
     assert waiting.count() == EVENTS  # no row lost, none added
     assert set(waiting.values_list("status", flat=True)) == {DeliveryStatus.QUEUED}
-    assert sorted(waiting.values_list("attempts", flat=True)) == [0] * (EVENTS - 1) + [1]
-    assert "timed out" in waiting.get(attempts=1).last_error
+    assert set(waiting.values_list("attempts", flat=True)) == {1}  # each backs off
+    assert all("timed out" in error for error in waiting.values_list("last_error", flat=True))
 
     # The subscriber is back on the same port: past the back-off every delivery arrives once.
     back = WebhookReceiver(port=silent.port)

@@ -242,28 +242,26 @@ def deliver_due(now: dt.datetime | None = None, limit: int = BATCH) -> int:
     """Send what is due; returns how many were delivered. A worker job, safe in parallel."""
     now = now or timezone.now()
     due = claims.due_ids(WebhookDelivery, now, limit)
-    subscription_of = dict(
-        WebhookDelivery.objects.filter(pk__in=due).values_list("pk", "subscription_id")
-    )
-    # Targets that did not answer in this run: their other deliveries wait for the next run
-    # rather than each waiting out the timeout (and holding up every other job of the worker).
-    unreachable: set[int] = set()
+    # Why each target that did not answer in this run failed: its other deliveries record the
+    # same and back off, rather than each waiting out the timeout (holding up the worker).
+    unreachable: dict[int, str] = {}
     delivered = 0
     for row_id in due:
-        if subscription_of.get(row_id) in unreachable:
-            continue
         token = claim(row_id, now)
         if token is None:
             continue  # another worker took it
         row = WebhookDelivery.objects.select_related("subscription").get(pk=row_id)
+        if row.subscription_id in unreachable:
+            _record_failure(row, token, unreachable[row.subscription_id], now)
+            continue
         try:
             status = post(row)
         except UnsafeTarget as error:
             _record_failure(row, token, f"Refused: {error}", now, permanent=True)
             continue
         except (OSError, http.client.HTTPException) as error:
-            _record_failure(row, token, f"{type(error).__name__}: {error}", now)
-            unreachable.add(row.subscription_id)
+            unreachable[row.subscription_id] = f"{type(error).__name__}: {error}"
+            _record_failure(row, token, unreachable[row.subscription_id], now)
             continue
         if 200 <= status < 300:
             WebhookDelivery.objects.filter(pk=row_id, claim_token=token).update(

@@ -12,8 +12,8 @@ Delivery guarantees:
   (queued → sending, with its own token) and only the winner sends it.
 - A failure is retried on the same row with back-off (RETRY_DELAYS); a permanent refusal (5xx)
   or too many attempts marks it failed, for staff to see and retry.
-- A server that cannot be reached costs one attempt per run: that row records why and the rest
-  wait for the next run, so a dead server never holds the worker for a timeout per message.
+- A server that cannot be reached costs one connection attempt per run: every due row records
+  the error and backs off, so a dead server never holds the worker for a timeout per message.
 - A worker killed between sending and recording leaves the row "sending"; after STALE_CLAIM it
   is queued again. That is the one case where a message can go out twice, and it goes out with
   the same Message-ID so mail programs show it once; losing it would be worse.
@@ -209,6 +209,7 @@ def deliver_due(now: dt.datetime | None = None, limit: int = BATCH) -> int:
     if not due:
         return 0
     sent = 0
+    unreachable: Exception | None = None
     connection = get_connection(fail_silently=False)
     try:
         for row_id in due:
@@ -216,15 +217,17 @@ def deliver_due(now: dt.datetime | None = None, limit: int = BATCH) -> int:
             if token is None:
                 continue  # another worker took it
             row = OutboundMessage.objects.get(pk=row_id)
-            try:
-                # One SMTP session for the batch (send() alone opens and closes one per message).
-                connection.open()
-            except Exception as error:  # the server is down, unreachable or refuses us
-                # Not the message's fault: retried with back-off, never failed for good. The rest
-                # of the batch waits for the next run instead of each waiting out a timeout.
-                _record_failure(row, token, error, now, permanent=False)
-                logger.warning("outbox: no mail server, the rest waits for the next run")
-                break
+            if unreachable is None:
+                try:
+                    # One SMTP session for the batch (send() alone opens one per message).
+                    connection.open()
+                except Exception as error:  # the server is down, unreachable or refuses us
+                    unreachable = error
+            if unreachable is not None:
+                # Not the message's fault: retried with back-off, never failed for good. Every
+                # due row records it without trying again, so nobody waits out a timeout twice.
+                _record_failure(row, token, unreachable, now, permanent=False)
+                continue
             try:
                 build_email(row, connection).send()
             except Exception as error:  # every failure is recorded on the row
