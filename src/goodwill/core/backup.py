@@ -741,7 +741,7 @@ def restore(
         if kind == "sqlite":
             _sqlite_restore(staging / member)
         else:
-            _pg_restore(staging / member, manifest)
+            _pg_restore(staging / member, manifest, staging)
         progress.phase("Putting the stored files in place…")
         _replace_media(staging / MEDIA, root, staging / "replaced")
         progress.phase("Checking the restored tables against the manifest…")
@@ -780,29 +780,52 @@ def _sqlite_restore(staged: Path) -> None:
         source.close()
 
 
-def _pg_restore(dump: Path, manifest: dict) -> None:
+def _pg_restore(dump: Path, manifest: dict, staging: Path) -> None:
+    """pg_restore --clean --if-exists writes the script; psql applies it in one transaction,
+    after dropping the tables the archive does not have (a newer Goodwill's, which would
+    otherwise survive and break the next `goodwill migrate`). All of it, or none of it."""
     import psycopg
 
     with psycopg.connect(**_pg_params()) as db:
         server_major = db.info.server_version // 10000
+        extra = sorted(set(pg_tables(db)) - set(manifest["tables"]))
     dump_major = manifest["database"].get("tool_major") or server_major
     pg_restore = find_pg_tool("pg_restore", max(server_major, dump_major))
+    # psql from beside pg_restore: it understands every meta-command that one writes.
+    psql = str(Path(pg_restore).with_name("psql"))
+    if not Path(psql).is_file():
+        psql = find_pg_tool("psql", max(server_major, dump_major))
     dsn, env = _pg_command_line()
     # A session still using a table makes the restore fail after a minute instead of hanging.
-    env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c lock_timeout=60s").strip()
-    result = subprocess.run(  # noqa: S603
+    session = " -c lock_timeout=60s -c client_min_messages=warning"
+    env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + session).strip()
+    drops = [f"--command=DROP TABLE IF EXISTS {_quote(table)} CASCADE" for table in extra]
+    # The script goes to a file first: piped, a pg_restore that stopped midway would hand psql
+    # half a script, and psql would commit it.
+    script = staging / "restore.sql"
+    written = subprocess.run(  # noqa: S603
         [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges",
-         "--single-transaction", "--exit-on-error", "--no-password", f"--dbname={dsn}",
-         str(dump)],
+         f"--file={script}", str(dump)],
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    if result.returncode:
+    if written.returncode:
+        raise BackupError(
+            f"pg_restore could not read the dump; nothing was changed.\n{written.stderr[-3000:]}"
+        )
+    applied = subprocess.run(  # noqa: S603
+        [psql, "--no-psqlrc", "--quiet", "--no-password", "--single-transaction",
+         "--set=ON_ERROR_STOP=1", f"--dbname={dsn}", *drops, f"--file={script}"],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True, check=False,
+    )  # fmt: skip
+    errors = applied.stderr.strip()
+    if applied.returncode:
         hint = ""
-        if "lock timeout" in result.stderr:
+        if "lock timeout" in errors:
             hint = " Stop `goodwill serve` and `goodwill worker` first."
         raise BackupError(
-            "pg_restore failed; it runs in one transaction, so the database is as it was."
-            f"{hint}\n{result.stderr.strip()[-3000:]}"
+            "Restoring the PostgreSQL database failed; it runs in one transaction, so the "
+            f"database is as it was.{hint}\n{errors[-3000:]}"
         )
 
 
