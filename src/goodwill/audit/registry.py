@@ -63,6 +63,7 @@ def _register(
     include: tuple[str, ...] = (),
     children: bool = False,
     labels: dict[str, str] | None = None,
+    many: tuple[str, ...] = (),
 ) -> None:
     from auditlog.registry import auditlog
 
@@ -77,6 +78,7 @@ def _register(
         "mask_fields": secrets,
         "mask_callable": "goodwill.audit.registry.mask",
         "mapping_fields": labels or {},
+        "m2m_fields": set(many),
     }
     if include:
         options["include_fields"] = list(include)
@@ -92,6 +94,7 @@ def register_audited_models() -> None:
         "contracts.Contract",
         exclude=("notice_deadline", "monthly_value"),
         labels={"sla_policy": "SLA policy"},
+        many=("sites",),
     )
     _register("contracts.SLAPolicy")
     _register("contracts.SLATarget", children=True)

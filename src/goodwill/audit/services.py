@@ -49,6 +49,7 @@ class Change:
     label: str
     old: str
     new: str
+    text: str = ""  # instead of old → new, e.g. "added Head office" for a many-to-many field
 
 
 @dataclass
@@ -63,9 +64,12 @@ class Entry:
     @property
     def summary(self) -> str:
         """One line for the CSV: 'Fee: 100.00 → 120.00; State: Draft → Active'."""
-        if self.action == "created":
-            return "; ".join(f"{c.label}: {c.new}" for c in self.changes)
-        return "; ".join(f"{c.label}: {c.old} → {c.new}" for c in self.changes)
+        return "; ".join(f"{c.label}: {self._words(c)}" for c in self.changes)
+
+    def _words(self, change: Change) -> str:
+        if change.text:
+            return change.text
+        return change.new if self.action == "created" else f"{change.old} → {change.new}"
 
 
 # --- Writing ------------------------------------------------------------------------------------
@@ -337,9 +341,15 @@ def describe(entries: Iterable[LogEntry]) -> list[Entry]:
         mapping = auditlog.get_model_fields(model)["mapping_fields"] if registered else {}
         changes = []
         for name, values in (entry.changes or {}).items():
-            if not isinstance(values, list) or len(values) != 2:
-                continue  # many-to-many entries are not recorded by this installation
             model_field = _model_field(model, name)
+            if isinstance(values, dict) and values.get("type") == "m2m":
+                label = capfirst(str(model_field.verbose_name)) if model_field else name
+                verb = "added" if values.get("operation") == "add" else "removed"
+                names_said = ", ".join(str(v) for v in values.get("objects", []))
+                changes.append(Change(mapping.get(name, label), "", "", f"{verb} {names_said}"))
+                continue
+            if not isinstance(values, list) or len(values) != 2:
+                continue
             label = capfirst(str(model_field.verbose_name)) if model_field else name
             label = mapping.get(name, label)
             old, new = (_words(model_field, v, names) for v in values)

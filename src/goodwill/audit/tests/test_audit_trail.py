@@ -286,3 +286,18 @@ def test_a_drafts_lines_added_and_removed_are_logged(as_bookkeeper, cast):
             },
         ),
     ]
+
+
+def test_the_sites_a_contract_covers_are_logged_by_name(as_manager, cast):
+    edit = reverse("contracts:edit", args=[cast.acme_contract.pk])
+    as_manager.post(edit, contract_form(cast, sites=[cast.acme_site.pk]))
+    as_manager.post(edit, contract_form(cast))
+    said = [(e.actor, e.changes) for e in entries_for(cast.acme_contract)[1:]]
+    site = {"type": "m2m", "objects": ["Head office"]}
+    assert said == [
+        (cast.manager, {"sites": {**site, "operation": "add"}}),
+        (cast.manager, {"sites": {**site, "operation": "delete"}}),
+    ]
+    page = as_manager.get(cast.acme_contract.get_absolute_url()).content.decode()
+    assert "Sites: added Head office" in page
+    assert "Sites: removed Head office" in page
