@@ -16,11 +16,12 @@ def history(context: template.Context, obj, *children: str, title: str = "Histor
 
     user = context.get("user")
     model = type(obj)._meta.label_lower if obj is not None and obj.pk else ""
+    readable = {m._meta.label_lower for m in services.models_visible_to(user)}
     return {
         "entries": services.history_for(obj, *children),
         "title": title,
         "log_query": f"model={model}&object={obj.pk}" if model else "",
-        "can_read_log": can(user, "audit.view") if user is not None else False,
+        "can_read_log": model in readable and can(user, "audit.view"),
         "section_id": f"history-{model.replace('.', '-')}-{obj.pk if obj is not None else 0}",
     }
 
@@ -32,10 +33,11 @@ def recent_history(context: template.Context, *labels: str, title: str = "Histor
 
     user = context.get("user")
     model = labels[0].lower() if len(labels) == 1 else ""
+    readable = {m._meta.label_lower for m in services.models_visible_to(user)}
     return {
         "entries": services.recent_for_models(*labels),
         "title": title,
         "log_query": f"model={model}" if model else "",
-        "can_read_log": can(user, "audit.view") if user is not None else False,
+        "can_read_log": model in readable and can(user, "audit.view"),
         "section_id": "history-" + "-".join(label.lower().replace(".", "-") for label in labels),
     }

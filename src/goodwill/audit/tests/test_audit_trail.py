@@ -301,3 +301,18 @@ def test_the_sites_a_contract_covers_are_logged_by_name(as_manager, cast):
     page = as_manager.get(cast.acme_contract.get_absolute_url()).content.decode()
     assert "Sites: added Head office" in page
     assert "Sites: removed Head office" in page
+
+
+def test_changes_made_through_the_api_are_signed_by_the_tokens_owner(cast, client):
+    from goodwill.api.tests.support import bearer
+
+    response = client.post(
+        "/api/v1/people",
+        {"client_id": cast.acme.pk, "first_name": "Ola", "email": "ola@acme.test",
+         "roles": ["billing"]},
+        content_type="application/json",
+        **bearer(cast.manager),
+    )  # fmt: skip
+    assert response.status_code == 201
+    role = PersonRole.objects.get(person_id=response.json()["id"])
+    assert [e.actor for e in entries_for(role)] == [cast.manager]
