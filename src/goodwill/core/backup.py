@@ -564,9 +564,17 @@ def _member_path(archive: Path, name: str) -> PurePosixPath:
     return path
 
 
-def unpack(archive: Path, staging: Path, progress: Progress | None = None) -> dict:
-    """Unpack into `staging`, checking every entry against the manifest. Touches nothing else.
-    Returns the manifest."""
+def _destination(staging: Path | None, path: PurePosixPath) -> IO[bytes]:
+    if staging is None:
+        return open(os.devnull, "wb")  # noqa: SIM115 - the caller closes it
+    destination = staging / path
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    return open(destination, "wb")  # noqa: SIM115
+
+
+def unpack(archive: Path, staging: Path | None, progress: Progress | None = None) -> dict:
+    """Unpack into `staging` (or, without one, only read), checking every entry against the
+    manifest. Touches nothing else. Returns the manifest."""
     progress = progress or Progress()
     archive = Path(archive)
     if not archive.is_file():
@@ -590,10 +598,8 @@ def unpack(archive: Path, staging: Path, progress: Progress | None = None) -> di
                             raise _damaged(archive, "the manifest is implausibly large")
                         manifest_data = handle.read()
                         continue
-                    destination = staging / path
-                    destination.parent.mkdir(parents=True, exist_ok=True)
                     digest = hashlib.sha256()
-                    with open(destination, "wb") as out:
+                    with _destination(staging, path) as out:
                         while chunk := handle.read(CHUNK):
                             digest.update(chunk)
                             out.write(chunk)

@@ -6,7 +6,6 @@ is only replaced with --force; the restored tables are checked against the manif
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -38,8 +37,7 @@ class Command(BaseCommand):
         archive: Path = options["archive"]  # type: ignore[assignment]
         try:
             if options["check"]:
-                with tempfile.TemporaryDirectory(prefix="goodwill-check-") as staging:
-                    manifest = backup.unpack(archive, Path(staging), progress)
+                manifest = backup.unpack(archive, None, progress)
                 if not quiet:
                     self.stdout.write(self._checked(archive, manifest))
                 return
