@@ -738,6 +738,7 @@ DEMO_EXTENSIONS = (
     "goodwill.scheduling.demo",
     "goodwill.happiness.demo",
     "goodwill.portal.demo",
+    "goodwill.audit.demo",
 )
 
 
