@@ -36,7 +36,7 @@ ACTIONS = {
     LogEntry.Action.DELETE: "deleted",
     LogEntry.Action.ACCESS: "viewed",
 }
-NOBODY = "Goodwill (automatic)"
+NOBODY = "Goodwill (a job or a command)"  # no signed-in user: the worker, a goodwill command
 # Where a model's verbose name, made from its class name, reads badly.
 KIND_NAMES = {"contracts.slatarget": "SLA target", "api.apitoken": "API token"}
 EMPTY = "—"

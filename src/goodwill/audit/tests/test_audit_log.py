@@ -88,7 +88,7 @@ def test_the_export_has_the_filtered_rows_and_defuses_formulas(as_owner, as_mana
     assert len(renamed) == 1
     assert renamed[0]["Record"] == "'=2+5 Tech"
     assert renamed[0]["Changes"] == "First name: Tess → =2+5"
-    assert renamed[0]["Who"] == "Goodwill (automatic)"  # saved outside a request
+    assert renamed[0]["Who"] == "Goodwill (a job or a command)"  # saved outside a request
 
     as_manager.post(
         reverse("clients:person_roles", args=[cast.acme_user.pk]),
