@@ -151,3 +151,17 @@ def test_a_portal_user_never_sees_audit_entries(as_manager, cast):
         assert page.status_code == 200
         assert b"Adam Manager" not in page.content
         assert b"History" not in page.content
+
+
+def test_the_export_reads_in_batches_without_losing_or_repeating_rows(cast):
+    from goodwill.audit.services import LogFilters, csv_rows, filtered_log
+
+    for n in range(7):
+        cast.acme_contract.notes = f"note {n}"
+        cast.acme_contract.save()
+    rows = filtered_log(cast.owner, LogFilters(model="contracts.contract"))
+    expected = [str(e.pk) for e in rows]
+    batched = list(csv_rows(rows, batch=3))
+    assert len(batched) == len(expected) == 9  # two contracts created, seven notes
+    assert [row[5] for row in batched].count(str(cast.acme_contract.pk)) == 8
+    assert batched[0][6] == "Notes: note 5 → note 6"  # newest first
