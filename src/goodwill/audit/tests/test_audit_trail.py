@@ -316,3 +316,11 @@ def test_changes_made_through_the_api_are_signed_by_the_tokens_owner(cast, clien
     assert response.status_code == 201
     role = PersonRole.objects.get(person_id=response.json()["id"])
     assert [e.actor for e in entries_for(role)] == [cast.manager]
+
+
+def test_explicit_entries_respect_a_disabled_audit_log(cast):
+    from auditlog.context import disable_auditlog
+
+    with disable_auditlog():
+        draft = _draft(cast)
+    assert entries_for(draft) == []
