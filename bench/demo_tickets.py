@@ -1,16 +1,22 @@
-"""Benchmark the demo with its tickets on a fresh SQLite database: the service-desk scale test.
+"""Benchmark the demo with its tickets on a fresh database: the service-desk scale test.
 
 Usage (from the repository root):
 
     .venv/bin/python bench/demo_tickets.py                     # 500 clients, 20,000 people, 1M
     .venv/bin/python bench/demo_tickets.py --tickets 100000    # a quicker look
     .venv/bin/python bench/demo_tickets.py --keep /tmp/gw-1m   # keep it for bench/load_desk.py
+    .venv/bin/python bench/demo_tickets.py --keep /tmp/gw-pg1m \
+        --database-url postgres://postgres@127.0.0.1:5432/goodwill_load1m   # on PostgreSQL
 
 It points GOODWILL_DATA_DIR at a new directory (a temporary one, deleted afterwards, unless
 --keep names one, which must not hold a database yet) and drops DATABASE_URL before Django
 starts, migrates, runs `goodwill demo`'s generator with a progress bar, and prints the time of
 each phase, rows per second and the size of the database. Your real var/ database is never
 touched. The target is under 5 minutes for a million tickets on this machine (two cores).
+
+With --database-url the demo goes into that PostgreSQL database instead of SQLite: it is
+created if missing and must hold no tables yet; it is kept afterwards (with the logins in the
+--keep directory, so give one), since dropping it would throw the build away.
 """
 
 from __future__ import annotations
@@ -23,10 +29,43 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 
 def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+
+
+def _database_size(connection: Any) -> int:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return int(cursor.fetchone()[0])
+    return _size(Path(connection.settings_dict["NAME"]))
+
+
+def create_pg_database(url: str) -> None:
+    """Create the URL's PostgreSQL database if it does not exist; refuse one that has tables
+    (the demo seeds an empty database, and a half-built one would mislead the figures)."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise SystemExit("--database-url names no database")
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as db:
+        if db.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            with psycopg.connect(url) as existing:
+                tables = existing.execute(
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+                ).fetchone()
+            if tables and tables[0]:
+                raise SystemExit(f"database {name} already has tables; drop it or pick another")
+        else:
+            db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def main() -> None:
@@ -40,6 +79,11 @@ def main() -> None:
         help="Planning processes beside the writer (default: one per spare core).",
     )
     parser.add_argument("--keep", type=Path, help="Build the database here and keep it.")
+    parser.add_argument(
+        "--database-url",
+        help="Build into this PostgreSQL database (created if missing, must be empty, kept) "
+        "instead of a new SQLite file; the data directory keeps demo-logins.txt.",
+    )
     parser.add_argument("--quiet", action="store_true", help="No progress bar.")
     parser.add_argument(
         "--desk-only", action="store_true",
@@ -58,6 +102,11 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     os.environ["GOODWILL_DATA_DIR"] = str(data_dir)
     os.environ.pop("DATABASE_URL", None)
+    if args.database_url:
+        if not args.database_url.startswith(("postgres://", "postgresql://")):
+            parser.error("--database-url must be a postgres:// URL")
+        create_pg_database(args.database_url)
+        os.environ["DATABASE_URL"] = args.database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "goodwill.settings"
     try:
         import django
@@ -84,11 +133,11 @@ def main() -> None:
         cpu = time.process_time() - cpu
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         desk = result.desk
-        database = Path(connection.settings_dict["NAME"])
+        database = connection.settings_dict["NAME"]
 
         print(summary_text(result))
         print(f"database:   {database} (migrated in {migrated:.1f} s)")
-        print(f"size:       {_size(database) / 2**20:,.0f} MB")
+        print(f"size:       {_database_size(connection) / 2**20:,.0f} MB")
         print(f"seed:       {args.clients} clients, {args.people} people, "
               f"{args.tickets} tickets, seed {args.seed}")  # fmt: skip
         print(f"time:       {seconds:.1f} s in all "
@@ -108,6 +157,8 @@ def main() -> None:
         print(f"open:       {desk.open_tickets:,} tickets, {desk.breached:,} past a deadline")
         if args.keep is not None:
             print(f"kept:       GOODWILL_DATA_DIR={data_dir} (logins in demo-logins.txt)")
+        if args.database_url:
+            print(f"kept:       DATABASE_URL={args.database_url}")
     finally:
         if args.keep is None:
             shutil.rmtree(data_dir, ignore_errors=True)

@@ -16,7 +16,7 @@ from goodwill.accounts.models import User
 from goodwill.clients.models import PersonRole, StakeholderRole
 from goodwill.demo import tickets as demo_tickets
 from goodwill.demo.generator import DemoOptions, DemoResult, generate
-from goodwill.desk import services, sla
+from goodwill.desk import search, services, sla
 from goodwill.desk.models import (
     DONE_STATUSES,
     NUMBER_OFFSET,
@@ -316,6 +316,37 @@ def test_keys_indexes_triggers_and_search_index_are_intact_after_the_load() -> N
             "SELECT count(*) FROM desk_message_fts WHERE desk_message_fts MATCH 'zebracorn'"
         )
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.django_db
+def test_a_big_load_on_postgresql_puts_back_every_index_and_foreign_key(monkeypatch) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+
+    def schema() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+                "WHERE indrelid::regclass::text LIKE 'desk%' ORDER BY 1"
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+                "WHERE conrelid::regclass::text LIKE 'desk%' ORDER BY 1"
+            )
+            return indexes, cursor.fetchall()
+
+    before = schema()
+    # Small, but loaded as a big one is: indexes and foreign keys dropped, rows COPYed.
+    monkeypatch.setattr(demo_tickets, "BULK_TICKETS", 1)
+    run()
+    after = schema()
+    assert set(after[0]) ^ set(before[0]) == set()  # indexes
+    assert set(after[1]) ^ set(before[1]) == set()  # foreign keys and other constraints
+    assert len(before[0]) > 20 and len(before[1]) > 20
+    assert Ticket.objects.count() == 600
+    # The full-text GIN indexes were rebuilt over the loaded rows.
+    assert search.search_ticket_ids("printer")
 
 
 @pytest.mark.django_db
