@@ -114,12 +114,68 @@ def enqueue(
 ) -> OutboundMessage:
     """Queue one message (inside the caller's transaction). With a dedupe_key already queued,
     returns the existing row and queues nothing."""
-    if not to:
-        raise OutboxError("A message needs at least one recipient.")
     if dedupe_key:
         existing = OutboundMessage.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
+    row = prepare(
+        kind=kind, to=to, subject=subject, text=text, html=html, cc=cc, reply_to=reply_to,
+        from_email=from_email, headers=headers, context=context, dedupe_key=dedupe_key,
+        message_id=message_id, automatic=automatic, send_after=send_after, now=now,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            row.save()
+            OutboundAttachment.objects.bulk_create(
+                OutboundAttachment(
+                    message=row,
+                    filename=_one_line(a.filename, "attachment name"),
+                    content_type=a.content_type,
+                    content=a.content,
+                )
+                for a in attachments
+            )
+    except IntegrityError:
+        if dedupe_key:  # queued by someone else in the meantime
+            return OutboundMessage.objects.get(dedupe_key=dedupe_key)
+        raise
+    return row
+
+
+def enqueue_many(rows: Sequence[OutboundMessage]) -> int:
+    """Queue prepared rows (no attachments) in one INSERT, inside the caller's transaction.
+    A row whose dedupe_key is already queued is skipped; returns how many were new."""
+    keys = [r.dedupe_key for r in rows if r.dedupe_key]
+    queued = set(
+        OutboundMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
+    new = [r for r in rows if not r.dedupe_key or r.dedupe_key not in queued]
+    OutboundMessage.objects.bulk_create(new)
+    return len(new)
+
+
+def prepare(
+    *,
+    kind: str,
+    to: Sequence[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    cc: Sequence[str] = (),
+    reply_to: str = "",
+    from_email: str = "",
+    headers: dict[str, str] | None = None,
+    context: str = "",
+    dedupe_key: str | None = None,
+    message_id: str | None = None,
+    automatic: bool = True,
+    send_after: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> OutboundMessage:
+    """The unsaved row enqueue() saves: every address and header checked (no CR/LF can start a
+    header of its own), raising OutboxError with what is wrong."""
+    if not to:
+        raise OutboxError("A message needs at least one recipient.")
     extra = dict(headers or {})
     for name, value in extra.items():
         _one_line(name, "header name")
@@ -144,22 +200,6 @@ def enqueue(
         next_attempt_at=send_after or now,
         created_at=now,
     )
-    try:
-        with transaction.atomic():
-            row.save()
-            OutboundAttachment.objects.bulk_create(
-                OutboundAttachment(
-                    message=row,
-                    filename=_one_line(a.filename, "attachment name"),
-                    content_type=a.content_type,
-                    content=a.content,
-                )
-                for a in attachments
-            )
-    except IntegrityError:
-        if dedupe_key:  # queued by someone else in the meantime
-            return OutboundMessage.objects.get(dedupe_key=dedupe_key)
-        raise
     return row
 
 
@@ -265,7 +305,9 @@ def _record_failure(
     logger.warning(
         "outbox: %s message %s (attempt %s): %s",
         "gave up on" if status == OutboundStatus.FAILED else "will retry",
-        row.pk, attempts, text,
+        row.pk,
+        attempts,
+        text,
     )
 
 

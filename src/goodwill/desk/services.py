@@ -24,6 +24,7 @@ from goodwill.accounts.models import User
 from goodwill.clients.models import Client, Person, Site
 from goodwill.contracts.models import Contract
 from goodwill.contracts.status import LIVE_STATUSES, with_status
+from goodwill.core.bulk import update_each
 from goodwill.core.choices import Priority
 from goodwill.desk import events, sla
 from goodwill.desk.models import (
@@ -307,7 +308,7 @@ def reply_many(
             )
         )
     TicketEvent.objects.bulk_create(replied)
-    Ticket.objects.bulk_update(list(touched.values()), ["updated_at"])
+    update_each(list(touched.values()), ["updated_at"])
     sla.refresh_many(list(touched.values()))
     return list(zip(messages, replied, strict=True))
 

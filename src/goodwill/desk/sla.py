@@ -17,6 +17,7 @@ from django.utils import timezone
 from goodwill.clients.models import KEY_ROLES, PersonRole, StakeholderRole
 from goodwill.contracts.models import SLATarget
 from goodwill.core import business_hours as bh
+from goodwill.core.bulk import update_each
 from goodwill.desk.models import (
     DONE_STATUSES,
     PAUSED_STATUSES,
@@ -311,7 +312,7 @@ def refresh_many(tickets: Sequence[Ticket], now: dt.datetime | None = None) -> N
                 spec=specs[policy.calendar_id],
             )
         _apply(ticket, state)
-    Ticket.objects.bulk_update(tickets, CACHE_FIELDS)
+    update_each(tickets, CACHE_FIELDS)
 
 
 # Only these events move the clocks (status_timeline reads nothing else).

@@ -24,7 +24,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -37,6 +37,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from goodwill.clients.models import Person, PersonRole, StakeholderRole
+from goodwill.core.bulk import update_each
 from goodwill.happiness import conf
 from goodwill.happiness.models import Band, ClientScore, PersonScore, SignalKind
 
@@ -137,7 +138,11 @@ def _db_moment(moment: dt.datetime) -> Any:
 
 
 def aggregate(
-    now: dt.datetime, *, person_id: int | None = None, client_id: int | None = None
+    now: dt.datetime,
+    *,
+    person_id: int | None = None,
+    client_id: int | None = None,
+    person_ids: Sequence[int] | None = None,
 ) -> dict[int, PersonAgg]:
     """Per person and kind: decayed sums now / 30 / 90 days ago and counts, in one query."""
     table = connection.ops.quote_name("happiness_signal")
@@ -151,6 +156,9 @@ def aggregate(
     if client_id is not None:
         where.append("client_id = %s")
         params.append(client_id)
+    if person_ids is not None:
+        where.append(f"person_id IN ({', '.join(['%s'] * len(person_ids)) or 'NULL'})")
+        params.extend(person_ids)
     # Constants and placeholders only: no user input reaches this SQL.
     # The decay is computed once per row in the inner query; the outer one only adds up.
     sql = f"""
@@ -182,7 +190,11 @@ def aggregate(
 
 
 def latest_notes(
-    now: dt.datetime, *, person_id: int | None = None, client_id: int | None = None
+    now: dt.datetime,
+    *,
+    person_id: int | None = None,
+    client_id: int | None = None,
+    person_ids: Sequence[int] | None = None,
 ) -> dict[tuple[int, str], tuple[str, float]]:
     """The newest note of each NOTE_KINDS kind per person over the last 180 days."""
     from goodwill.happiness.models import Signal
@@ -197,6 +209,8 @@ def latest_notes(
         qs = qs.filter(person_id=person_id)
     if client_id is not None:
         qs = qs.filter(client_id=client_id)
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
     notes: dict[tuple[int, str], tuple[str, float]] = {}
     for pid, kind, note, value in qs.order_by("occurred_at", "id").values_list(
         "person_id", "kind", "note", "value"
@@ -770,6 +784,62 @@ def refresh_client(client_id: int, now: dt.datetime | None = None) -> ClientScor
     return score
 
 
+def refresh_many(
+    person_ids: Iterable[int], client_ids: Iterable[int], now: dt.datetime | None = None
+) -> None:
+    """refresh_person for each of `person_ids`, then refresh_client for their clients and
+    `client_ids`: the same scores, read and written for all of them at once (after a batch of
+    mail, where one by one cost more than the rest of the batch together)."""
+    from goodwill.happiness import radar
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    people = list(Person.objects.filter(pk__in=set(person_ids)).values_list("pk", "client_id"))
+    aggs: dict[int, PersonAgg] = {}
+    notes: dict[tuple[int, str], tuple[str, float]] = {}
+    for start in range(0, len(people), 500):  # well under any database's parameter limit
+        part = [pid for pid, _ in people[start : start + 500]]
+        aggs.update(aggregate(now, person_ids=part))
+        notes.update(latest_notes(now, person_ids=part))
+    _save_person_scores(
+        [build_person_score(pid, cid, aggs.get(pid), notes, now) for pid, cid in people]
+    )
+    clients = sorted(set(client_ids) | {cid for _, cid in people})
+    if not clients:
+        return
+    person_rows = list(
+        Person.objects.filter(client_id__in=clients, is_active=True).values_list(
+            "pk", "client_id", "first_name", "last_name", "last_contact_at"
+        )
+    )
+    scores = {s.person_id: s for s in PersonScore.objects.filter(client_id__in=clients)}
+    roles: dict[int, list[str]] = defaultdict(list)
+    for pid, role in PersonRole.objects.filter(
+        dismissed_at__isnull=True, person__is_active=True, client_id__in=clients
+    ).values_list("person_id", "role"):
+        roles[pid].append(role)
+    flagged_before = {pid for pid, s in scores.items() if s.radar}
+    radar.flag(scores.values(), roles, dismissed=radar.dismissed_ids())
+    changed = [s for pid, s in scores.items() if bool(s.radar) != (pid in flagged_before)
+               or s.radar]  # fmt: skip
+    if changed:
+        update_each(changed, ["radar"])
+    sla: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for score in scores.values():
+        sla[score.client_id][0] += score.stats.get("met", 0)
+        sla[score.client_id][1] += score.stats.get("breaches", 0)
+    facts = _contract_facts(today, clients)
+    members = _members(person_rows, scores, roles)
+    boss_cadence = cadence_days(StakeholderRole.DECISION_MAKER)
+    _save_client_scores([
+        build_client_score(
+            cid, members.get(cid, []), tuple(sla[cid]), facts.get(cid, ClientFacts()),
+            today, now, boss_cadence,
+        )
+        for cid in clients
+    ])  # fmt: skip
+
+
 @dataclass
 class _Pending:
     people: set[int] = field(default_factory=set)
@@ -802,13 +872,7 @@ def deferred_scoring() -> Iterator[None]:
 def _rescore(pending: _Pending) -> None:
     try:
         with transaction.atomic():
-            now = timezone.now()
-            for person_id in sorted(pending.people):
-                score = refresh_person(person_id, now, with_client=False)
-                if score is not None:
-                    pending.clients.add(score.client_id)
-            for client_id in sorted(pending.clients):
-                refresh_client(client_id, now)
+            refresh_many(pending.people, pending.clients)
     except Exception:  # a score can always be rebuilt; the batch's signals are safe
         logger.exception("Could not refresh scores after a batch of signals")
 

@@ -19,6 +19,9 @@ class InboundContext:
     automatic: bool  # Auto-Submitted, Precedence bulk/list/junk, X-Loop, null sender, bounce
     message_id: str  # the inbound Message-ID (without <>), to thread our answer under it
     from_address: str
+    # The To and Cc addresses (lower case) when the intake read them already; None: read them
+    # from the stored message when needed.
+    copied: frozenset[str] | None = None
 
 
 _current: ContextVar[InboundContext | None] = ContextVar("goodwill_inbound", default=None)

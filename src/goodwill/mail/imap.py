@@ -9,7 +9,8 @@ RELIABILITY.md §2:
 - UIDs only mean something with their UIDVALIDITY: when it changes, start again from UID 1.
   Nothing is duplicated: intake's unique key on (mailbox, Message-ID or hash) finds each
   message already stored.
-- Messages are fetched with BODY.PEEK[] (which does not set \\Seen), handed to intake.receive(),
+- Messages are fetched with BODY.PEEK[] (which does not set \\Seen), a batch at a time, handed to
+  mail.batch.receive_many(),
   which commits the raw message and its ticket or reply; only after that commit is the message
   flagged \\Seen (or moved to GOODWILL_IMAP_PROCESSED_FOLDER) and imap_last_uid advanced.
   A crash anywhere in between leaves the message to be fetched again, and found already stored.
@@ -150,8 +151,10 @@ def poll_mailbox(mailbox: Mailbox, now: dt.datetime | None = None) -> int:
 
 
 def _poll(client: IMAPClient, mailbox: Mailbox, token: str) -> int:
-    from goodwill.mail.intake import receive
+    from goodwill.mail.batch import receive_many
+    from goodwill.mail.intake import IntakeCache
 
+    cache = IntakeCache()
     folder = mailbox.imap_folder or "INBOX"
     info = client.select_folder(folder)
     validity = int(info[b"UIDVALIDITY"])
@@ -179,17 +182,18 @@ def _poll(client: IMAPClient, mailbox: Mailbox, token: str) -> int:
         batch = uids[start : start + batch_size]
         # BODY.PEEK[] leaves \Seen alone: the flag means "stored", set after the commit.
         data = client.fetch(batch, ["BODY.PEEK[]"])
+        present = [uid for uid in batch if data.get(uid, {}).get(b"BODY[]") is not None]
+        items = [
+            (data[uid][b"BODY[]"], f"imap:{folder}:{validity}:{uid}") for uid in present
+        ]  # the others were expunged meanwhile: nothing to store
         with deferred_scoring():  # happiness rescored once per batch, not per message
-            for uid in batch:
-                raw = data.get(uid, {}).get(b"BODY[]")
-                if raw is None:  # expunged meanwhile: nothing to store, move on
-                    _advance(mailbox, token, uid)
-                    continue
-                receive(raw, mailbox=mailbox, source=f"imap:{folder}:{validity}:{uid}")
-                # Committed: now, and only now, tell the server and remember the UID.
-                mark_done(client, uid, target)
-                _advance(mailbox, token, uid)
-                fetched += 1
+            receive_many(items, mailbox=mailbox, cache=cache)
+        # Committed: now, and only now, tell the server and remember the UIDs.
+        for uid in present:
+            mark_done(client, uid, target)
+            _advance(mailbox, token, uid)
+        _advance(mailbox, token, batch[-1])
+        fetched += len(present)
         _extend_lease(mailbox, token)
     return fetched
 

@@ -211,6 +211,21 @@ class IntakeCache:
             )
         return self._people[address]
 
+    def preload(self, addresses: set[str]) -> None:
+        """Look up a batch's senders in one query; person() then answers from memory."""
+        wanted = {a for a in addresses if a not in self._people}
+        if not wanted:
+            return
+        found: dict[str, Person] = {}
+        for person in (
+            Person.objects.annotate(lower_email=Lower("email"))
+            .filter(~Q(email=""), lower_email__in=wanted)
+            .select_related("client")
+        ):
+            found.setdefault(person.lower_email, person)
+        for address in wanted:
+            self._people[address] = found.get(address)
+
     def remember(self, person: Person) -> None:
         self._people[person.email.lower()] = person
 
@@ -265,14 +280,18 @@ def process(
                 else (f"{type(error).__name__}: {error}")
             )
             outcome = Outcome(InboundStatus.QUARANTINED, reason=reason[:2000])
-        row.status = outcome.status
-        row.reason = outcome.reason
-        row.ticket = outcome.ticket
-        row.ticket_message = outcome.message
-        row.person = outcome.person
-        row.client = outcome.client or (outcome.person.client if outcome.person else None)
+        apply_outcome(row, outcome)
         row.save(update_fields=PROCESSED_FIELDS)
     return row
+
+
+def apply_outcome(row: InboundMail, outcome: Outcome) -> None:
+    row.status = outcome.status
+    row.reason = outcome.reason
+    row.ticket = outcome.ticket
+    row.ticket_message = outcome.message
+    row.person = outcome.person
+    row.client = outcome.client or (outcome.person.client if outcome.person else None)
 
 
 def process_pending(mailbox: Mailbox | None = None, cache: IntakeCache | None = None) -> int:

@@ -28,7 +28,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from email import message_from_bytes
@@ -49,7 +49,7 @@ from django.utils import timezone
 
 from goodwill.core import outbox
 from goodwill.core.models import OutboundMessage, OutboundStatus
-from goodwill.mail.context import current_inbound
+from goodwill.mail.context import current_inbound, processing
 
 logger = logging.getLogger("goodwill.mail.notify")
 
@@ -153,10 +153,15 @@ HEADER_READ = 64 * 1024
 
 
 def copied_addresses(raw_path: str) -> set[str]:
-    """The To and Cc addresses of a stored message, from its header block only (cheap: no
-    MIME parsing, no header objects; malformed headers give fewer addresses, never an error)."""
+    """The To and Cc addresses of a stored message (see copied_in)."""
     with default_storage.open(raw_path, "rb") as handle:
-        head = handle.read(HEADER_READ)
+        return copied_in(handle.read(HEADER_READ))
+
+
+def copied_in(head: bytes) -> set[str]:
+    """The To and Cc addresses of a raw message, from its header block only (cheap: no
+    MIME parsing, no header objects; malformed headers give fewer addresses, never an error)."""
+    head = head[:HEADER_READ]
     end = _HEADER_END.search(head)
     headers = message_from_bytes(head[: end.start()] if end else head, policy=compat32)
     values = [str(v) for v in (headers.get_all("To") or []) + (headers.get_all("Cc") or [])]
@@ -283,10 +288,8 @@ def render(template: str, context: dict) -> tuple[str, str]:
     return text, html
 
 
-def queue(draft: Draft, now: dt.datetime | None = None) -> OutboundMessage | None:
-    """Queue one notification, or skip it (and say why in the log)."""
-    now = now or timezone.now()
-    ticket = draft.ticket
+def _addresses(draft: Draft) -> list[str]:
+    """The draft's recipients as header values, each address once, the main reader first."""
     addresses: list[str] = []
     seen: set[str] = set()
     for who in draft.to:
@@ -294,22 +297,60 @@ def queue(draft: Draft, now: dt.datetime | None = None) -> OutboundMessage | Non
         if address and parseaddr(address)[1].lower() not in seen:
             seen.add(parseaddr(address)[1].lower())
             addresses.append(address)
-    bounced = undeliverable(addresses)
-    if bounced:
-        logger.info("notify: %s not sent to undeliverable %s", draft.kind, sorted(bounced))
-        addresses = [a for a in addresses if parseaddr(a)[1].lower() not in bounced]
+    return addresses
+
+
+def _deliverable(draft: Draft, addresses: list[str], bounced: set[str]) -> list[str]:
+    if not bounced:
+        return addresses
+    dropped = sorted({parseaddr(a)[1].lower() for a in addresses} & bounced)
+    if dropped:
+        logger.info("notify: %s not sent to undeliverable %s", draft.kind, dropped)
+    return [a for a in addresses if parseaddr(a)[1].lower() not in bounced]
+
+
+def queue(draft: Draft, now: dt.datetime | None = None) -> OutboundMessage | None:
+    """Queue one notification, or skip it (and say why in the log)."""
+    now = now or timezone.now()
+    ticket = draft.ticket
+    addresses = _addresses(draft)
+    addresses = _deliverable(draft, addresses, undeliverable(addresses))
     if not addresses:
         logger.info("notify: %s on %s has nobody to go to", draft.kind, ticket.reference)
         return None
     main = parseaddr(addresses[0])[1].lower()
     if draft.kind in BUDGETED_KINDS and over_budget(main, now):
-        logger.warning(
-            "notify: %s on %s to %s skipped: over the automatic-reply budget",
-            draft.kind,
-            ticket.reference,
-            main,
-        )
+        _skipped_over_budget(draft, main)
         return None
+    parent = parent_message_id(ticket)
+    row = compose(draft, addresses, parent=parent, refs=references(ticket, parent), now=now)
+    from goodwill.mail.models import ThreadRef
+
+    with transaction.atomic():
+        row = outbox.enqueue(**row)
+        ThreadRef.objects.get_or_create(
+            message_id=bare_id(row.message_id), defaults={"ticket": ticket, "created_at": now}
+        )
+    return row
+
+
+def _skipped_over_budget(draft: Draft, address: str) -> None:
+    # Info, not warning: a storm of automatic mail from one address would print a line per
+    # message it sends us; the budget is doing its job.
+    logger.info(
+        "notify: %s on %s to %s skipped: over the automatic-reply budget",
+        draft.kind,
+        draft.ticket.reference,
+        address,
+    )
+
+
+def compose(
+    draft: Draft, addresses: list[str], *, parent: str | None, refs: list[str], now: dt.datetime
+) -> dict:
+    """The outbox.enqueue() arguments of one notification: rendered in the reader's language
+    and time zone, threaded under `parent` with `refs`, replies routed back to the ticket."""
+    ticket = draft.ticket
     reader = draft.to[0]
     locale = locale_for(getattr(reader, "language", "") or "en", ticket.client.country)
     zone = getattr(reader, "time_zone", "") or settings.TIME_ZONE
@@ -323,39 +364,30 @@ def queue(draft: Draft, now: dt.datetime | None = None) -> OutboundMessage | Non
         **draft.context,
     }
     text, html = render(draft.template, context)
-    parent = parent_message_id(ticket)
     headers = {"X-Auto-Response-Suppress": "All", "X-Goodwill-Ticket": ticket.reference}
     headers["Auto-Submitted"] = draft.auto_submitted
-    refs = references(ticket, parent)
     if parent:
         headers["In-Reply-To"] = parent
     if refs:
         headers["References"] = " ".join(refs)
     from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     from_name = clean_line(draft.from_name or parseaddr(settings.DEFAULT_FROM_EMAIL)[0], 100)
-    from goodwill.mail.models import ThreadRef
-
-    with transaction.atomic():
-        row = outbox.enqueue(
-            kind=draft.kind,
-            to=addresses[:1],
-            cc=addresses[1:],
-            subject=draft.subject,
-            text=text,
-            html=html,
-            reply_to=support_address(),
-            from_email=formataddr((from_name, from_address)) if from_name else from_address,
-            headers=headers,
-            context=f"ticket:{ticket.reference}",
-            dedupe_key=f"ticket-event:{draft.event.pk}:{draft.kind}{draft.dedupe_suffix}",
-            message_id=outbox.new_message_id(f"gw.{ticket.reference.lower()}"),
-            automatic=draft.automatic,
-            now=now,
-        )
-        ThreadRef.objects.get_or_create(
-            message_id=bare_id(row.message_id), defaults={"ticket": ticket, "created_at": now}
-        )
-    return row
+    return {
+        "kind": draft.kind,
+        "to": addresses[:1],
+        "cc": addresses[1:],
+        "subject": draft.subject,
+        "text": text,
+        "html": html,
+        "reply_to": support_address(),
+        "from_email": formataddr((from_name, from_address)) if from_name else from_address,
+        "headers": headers,
+        "context": f"ticket:{ticket.reference}",
+        "dedupe_key": f"ticket-event:{draft.event.pk}:{draft.kind}{draft.dedupe_suffix}",
+        "message_id": outbox.new_message_id(f"gw.{ticket.reference.lower()}"),
+        "automatic": draft.automatic,
+        "now": now,
+    }
 
 
 # --- The receivers ----------------------------------------------------------------------------
@@ -378,6 +410,136 @@ def on_ticket_event(sender, event, **kwargs) -> None:
         handler(event)
 
 
+def on_ticket_events(sender, events, inbound=None, **kwargs) -> None:
+    """The batch receiver (mail intake): tickets clients opened by e-mail are acknowledged
+    together, with the copied people, bounced addresses and budgets read once for the batch and
+    the mail queued in one INSERT. Every other event goes through on_ticket_event."""
+    if _muted.get():
+        return
+    from goodwill.desk.models import Channel, EventKind
+
+    inbound = inbound or {}
+    acknowledge = []
+    for event in events:
+        context = inbound.get(event.pk)
+        ticket = event.ticket
+        unassigned = ticket.assignee_id is None  # then _tell_assignee has nobody to tell
+        if (
+            event.kind == EventKind.OPENED
+            and context is not None
+            and context.copied is not None
+            and unassigned
+            and event.actor_person_id is not None
+            and event.data.get("channel") != Channel.STAFF
+        ):
+            if not context.automatic:
+                acknowledge.append((event, context))
+            continue
+        if event.kind == EventKind.CLIENT_REPLIED and unassigned:
+            continue
+        with processing(context) if context else nullcontext():
+            on_ticket_event(sender, event)
+    if acknowledge:
+        with transaction.atomic():
+            _acknowledge_many(acknowledge)
+
+
+def _acknowledge_many(opened: list) -> None:
+    """_opened's acknowledgement for new tickets from e-mail, as queue() would send each."""
+    from goodwill.clients.models import Person
+    from goodwill.mail.models import ThreadRef
+
+    now = timezone.now()
+    copied: set[str] = set().union(*(context.copied for _, context in opened))
+    colleagues: dict[tuple[int, str], Person] = {}
+    for person in (
+        Person.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=copied)
+        .order_by("pk")
+    ):
+        colleagues.setdefault((person.client_id, person.email_lower), person)
+    drafts = []
+    for event, context in opened:
+        ticket = event.ticket
+        own = (ticket.requester.email or "").lower()
+        cc = sorted(
+            (colleagues[(ticket.client_id, a)] for a in context.copied - {own}
+             if (ticket.client_id, a) in colleagues),
+            key=lambda p: p.pk,
+        )[:MAX_CC]  # fmt: skip
+        draft = _received(ticket, event, [ticket.requester, *cc])
+        drafts.append((draft, _addresses(draft), context))
+    everyone = [a for _, addresses, _ in drafts for a in addresses]
+    bounced = undeliverable(everyone)
+    budget = _Budget([parseaddr(a[0])[1].lower() for _, a, _ in drafts if a], now)
+    rows, refs = [], []
+    for draft, addresses, context in drafts:
+        addresses = _deliverable(draft, addresses, bounced)
+        if not addresses:
+            logger.info("notify: %s on %s has nobody to go to", draft.kind, draft.ticket.reference)
+            continue
+        main = parseaddr(addresses[0])[1].lower()
+        if not budget.take(main):
+            _skipped_over_budget(draft, main)
+            continue
+        # A new ticket's thread is the client's message alone: it is what we answer.
+        parent = _bracketed(context.message_id) if context.message_id else None
+        row = outbox.prepare(
+            **compose(draft, addresses, parent=parent, refs=[parent] if parent else [], now=now)
+        )
+        rows.append(row)
+        refs.append(ThreadRef(message_id=bare_id(row.message_id), ticket=draft.ticket,
+                              created_at=now))  # fmt: skip
+    outbox.enqueue_many(rows)
+    ThreadRef.objects.bulk_create(refs, ignore_conflicts=True)
+
+
+class _Budget:
+    """over_budget() for a batch: the recent automatic mail to each address read in one query,
+    and what this batch queues counted as it goes."""
+
+    def __init__(self, addresses: list[str], now: dt.datetime) -> None:
+        self.now = now
+        self.sent: dict[str, list[dt.datetime]] = {a: [] for a in addresses}
+        recent = (
+            OutboundMessage.objects.filter(
+                recipient__in=set(addresses),
+                automatic=True,
+                kind__in=BUDGETED_KINDS,
+                created_at__gt=now - dt.timedelta(hours=1),
+            )
+            .exclude(status=OutboundStatus.CANCELLED)
+            .values_list("recipient", "created_at")
+        )
+        for address, created_at in recent:
+            self.sent.setdefault(address, []).append(created_at)
+
+    def take(self, address: str) -> bool:
+        sent = self.sent.setdefault(address, [])
+        ten = sum(1 for at in sent if at > self.now - dt.timedelta(minutes=10))
+        if (
+            ten >= settings.GOODWILL_AUTOREPLY_PER_10_MINUTES
+            or len(sent) >= settings.GOODWILL_AUTOREPLY_PER_HOUR
+        ):
+            return False
+        sent.append(self.now)
+        return True
+
+
+def _received(ticket, event, to: list) -> Draft:
+    return Draft(
+        kind=KIND_RECEIVED,
+        ticket=ticket,
+        event=event,
+        to=to,
+        template="received",
+        context={},
+        subject=subject_for(ticket, "Received: "),
+        automatic=True,
+        auto_submitted="auto-replied",
+    )
+
+
 def _automatic_inbound() -> bool:
     inbound = current_inbound()
     return bool(inbound and inbound.automatic)
@@ -395,19 +557,8 @@ def _opened(event) -> None:
         return  # opened by staff or by a schedule: nobody to acknowledge
     inbound = current_inbound()
     if not _automatic_inbound():
-        queue(
-            Draft(
-                kind=KIND_RECEIVED,
-                ticket=ticket,
-                event=event,
-                to=_client_people(ticket, inbound.inbound_id if inbound else None),
-                template="received",
-                context={},
-                subject=subject_for(ticket, "Received: "),
-                automatic=True,
-                auto_submitted="auto-replied",
-            )
-        )
+        people = _client_people(ticket, inbound.inbound_id if inbound else None)
+        queue(_received(ticket, event, people))
     message = Message.objects.filter(pk=event.data.get("message")).first()
     _tell_assignee(event, message, "opened")
 

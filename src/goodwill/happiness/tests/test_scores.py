@@ -130,10 +130,14 @@ def test_a_batch_rescores_once_at_its_end_and_matches_the_full_recompute(cast, m
 
     scores.recompute_all()
     before = PersonScore.objects.get(person=cast.pa).score
-    refreshed: list[int] = []
-    original = scores.refresh_client
+    refreshed: list[tuple[set[int], set[int]]] = []
+    original = scores.refresh_many
     monkeypatch.setattr(
-        scores, "refresh_client", lambda cid, now=None: refreshed.append(cid) or original(cid, now)
+        scores,
+        "refresh_many",
+        lambda people, clients, now=None: (
+            refreshed.append((set(people), set(clients))) or original(people, clients, now)
+        ),
     )
     now = timezone.now()
     with deferred_scoring():
@@ -145,8 +149,9 @@ def test_a_batch_rescores_once_at_its_end_and_matches_the_full_recompute(cast, m
         # Nothing is rescored inside the batch…
         assert PersonScore.objects.get(person=cast.pa).score == before
         assert refreshed == []
-    # …and the client once at its end, however many of its people had signals.
-    assert refreshed == [cast.acme.pk]
+    # …and once at its end: each person with signals, and through them their client.
+    assert refreshed == [({cast.pa.pk, cast.boss.pk}, set())]
+    assert ClientScore.objects.get(client=cast.acme).computed_at >= now
     batched = PersonScore.objects.get(person=cast.pa)
     assert batched.score < before
     scores.recompute_all()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from goodwill.core.worker import JOBS, job_named
 from goodwill.desk.models import Ticket
-from goodwill.mail import imap, intake
+from goodwill.mail import batch, imap
 from goodwill.mail.models import InboundMail, InboundStatus, Mailbox, MailboxKind
 from goodwill.testing.dovecot import Dovecot, available
 
@@ -80,25 +80,34 @@ def test_messages_are_fetched_once_and_flagged(cast, dovecot, imap_mailbox):
     assert imap_mailbox.lease_token == "" and imap_mailbox.last_error == ""
 
 
-def test_a_message_is_flagged_only_after_it_is_stored(cast, dovecot, imap_mailbox, monkeypatch):
+@pytest.mark.parametrize("batch_size", [1, 50])
+def test_a_message_is_flagged_only_after_it_is_stored(
+    cast, dovecot, imap_mailbox, monkeypatch, settings, batch_size
+):
+    settings.GOODWILL_IMAP_BATCH = batch_size
     dovecot.append("INBOX", eml(cast.pa.email, 1), eml(cast.pa.email, 2))
     seen_while_receiving = []
-    real_receive = intake.receive
+    real_receive = batch.receive_many
 
-    def spying_receive(raw, **kwargs):
+    def spying_receive(items, **kwargs):
         seen_while_receiving.append(flags(dovecot))
-        return real_receive(raw, **kwargs)
+        return real_receive(items, **kwargs)
 
-    monkeypatch.setattr(intake, "receive", spying_receive)
+    monkeypatch.setattr(batch, "receive_many", spying_receive)
     imap.poll_mailbox(imap_mailbox)
-    # While the first was being stored nothing was flagged; while the second was, only the first.
-    assert [b"\\Seen" in f for f in seen_while_receiving[0].values()] == [False, False]
-    assert [b"\\Seen" in f for f in seen_while_receiving[1].values()] == [True, False]
+    if batch_size == 1:
+        # While the first was being stored nothing was flagged; while the second was, the first.
+        assert [b"\\Seen" in f for f in seen_while_receiving[0].values()] == [False, False]
+        assert [b"\\Seen" in f for f in seen_while_receiving[1].values()] == [True, False]
+    else:  # both in one batch: nothing flagged until the batch is stored, then both
+        assert [b"\\Seen" in f for f in seen_while_receiving[0].values()] == [False, False]
+    assert all(b"\\Seen" in f for f in flags(dovecot).values())
 
 
 def test_a_crash_after_storing_but_before_flagging_duplicates_nothing(
-    cast, dovecot, imap_mailbox, monkeypatch
+    cast, dovecot, imap_mailbox, monkeypatch, settings
 ):
+    settings.GOODWILL_IMAP_BATCH = 1  # a message per fetch: the third is never fetched
     dovecot.append("INBOX", *(eml(cast.pa.email, n) for n in range(1, 4)))
     real_mark = imap.mark_done
     calls = []

@@ -17,10 +17,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from goodwill.happiness.signals import deferred_scoring
-from goodwill.mail import intake
+from goodwill.mail import batch, intake
 from goodwill.mail.models import Mailbox, MailboxKind
 
-SCORING_CHUNK = 200
+CHUNK = 200
 
 
 def _chunks(items: Iterable[Path], size: int) -> Iterator[list[Path]]:
@@ -85,20 +85,18 @@ class Command(BaseCommand):
         recovered = intake.process_pending(mailbox, cache)
         if recovered:
             counts["finished from an earlier run"] = recovered
-        # People's happiness is rescored once per chunk rather than after every message: it
-        # was most of the cost of ingesting one.
-        for chunk in _chunks(self._progress(files, options), SCORING_CHUNK):
+        # A chunk at a time (mail.batch): stored, then written in a few statements, and the
+        # people's happiness rescored once per chunk rather than after every message.
+        for chunk in _chunks(self._progress(files, options), CHUNK):
+            items = []
+            for path in chunk:
+                try:
+                    items.append((path.read_bytes(), path.name))
+                except OSError as error:
+                    counts["failed to store"] += 1
+                    self.stderr.write(f"{path}: {type(error).__name__}: {error}")
             with deferred_scoring():
-                for path in chunk:
-                    try:
-                        raw = path.read_bytes()
-                        inbound = intake.receive(
-                            raw, mailbox=mailbox, source=path.name, cache=cache
-                        )
-                    except Exception as error:  # noqa: BLE001 - report it, go on with the rest
-                        counts["failed to store"] += 1
-                        self.stderr.write(f"{path}: {type(error).__name__}: {error}")
-                        continue
+                for inbound in batch.receive_many(items, mailbox=mailbox, cache=cache):
                     counts["duplicates" if inbound.duplicate else inbound.status] += 1
         self.stdout.write(self._summary(len(files), counts))
         if counts["failed to store"]:
