@@ -300,7 +300,10 @@ def _record_failure(
     else:
         status, next_at = OutboundStatus.QUEUED, now + RETRY_DELAYS[attempts - 1]
     OutboundMessage.objects.filter(pk=row.pk, claim_token=token).update(
-        status=status, next_attempt_at=next_at, last_error=text, claim_token=""
+        status=status,
+        next_attempt_at=next_at,
+        last_error=text,
+        claim_token="",  # an empty claim token, not a password  # nosec B106
     )
     logger.warning(
         "outbox: %s message %s (attempt %s): %s",

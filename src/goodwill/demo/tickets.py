@@ -386,7 +386,7 @@ def _role_of(roles: set[str]) -> str:
 
 def _plan_chunk(ctx: _Context, k: int) -> _Chunk:  # noqa: C901 (one ticket's life, in order)
     started = time.process_time()
-    rng = random.Random(f"{ctx.seed}:tickets:{k}")
+    rng = random.Random(f"{ctx.seed}:tickets:{k}")  # demo data, not security  # nosec B311
     rnd = rng.random
     cal = ctx.cal
     now = cal.now
@@ -742,7 +742,7 @@ def _plan_chunk(ctx: _Context, k: int) -> _Chunk:  # noqa: C901 (one ticket's li
 def _fillers(count: int = 4096) -> list[dict[str, str]]:
     """Pre-drawn placeholder values for the texts (times, apps, rooms, case numbers…); each
     ticket copies one and adds its people. Drawn from a fixed seed: the same for every demo."""
-    rng = random.Random("goodwill-demo-ticket-fillers")
+    rng = random.Random("goodwill-demo-ticket-fillers")  # demo data  # nosec B311
     pick = rng.choice
     return [
         {
@@ -920,7 +920,7 @@ class _Writer:
             columns = ", ".join(qn(c) for c in _columns(model, names))
             one = "(" + ", ".join([self.mark] * len(names)) + ")"
             values = ", ".join([one] * rows)
-            sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608
+            sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608  # model names  # nosec B608
             self.sql[key] = sql
         return sql
 
@@ -978,7 +978,7 @@ def _bulk_load(
     marks = ", ".join("?" * len(names))
     raw = cursor.cursor
     saved = raw.execute(
-        f"SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ({marks}) "  # noqa: S608
+        f"SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ({marks}) "  # noqa: S608  # nosec B608
         "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
         names,
     ).fetchall()
@@ -1050,13 +1050,13 @@ def _rebuild_fts(raw: Any, fts: str) -> None:
     table's own setting is put back afterwards."""
     quoted = f'"{fts}"'
     row = raw.execute(
-        f"SELECT v FROM \"{fts}_config\" WHERE k = 'hashsize'"  # noqa: S608
+        f"SELECT v FROM \"{fts}_config\" WHERE k = 'hashsize'"  # noqa: S608  # constant names  # nosec B608
     ).fetchone()
     previous = row[0] if row else FTS_DEFAULT_HASHSIZE
-    raw.execute(f"INSERT INTO {quoted}({quoted}, rank) VALUES ('hashsize', ?)",  # noqa: S608
+    raw.execute(f"INSERT INTO {quoted}({quoted}, rank) VALUES ('hashsize', ?)",  # noqa: S608  # constant names  # nosec B608
                 (FTS_BULK_HASHSIZE,))
-    raw.execute(f"INSERT INTO {quoted}({quoted}) VALUES ('rebuild')")  # noqa: S608
-    raw.execute(f"INSERT INTO {quoted}({quoted}, rank) VALUES ('hashsize', ?)",  # noqa: S608
+    raw.execute(f"INSERT INTO {quoted}({quoted}) VALUES ('rebuild')")  # noqa: S608  # nosec B608
+    raw.execute(f"INSERT INTO {quoted}({quoted}, rank) VALUES ('hashsize', ?)",  # noqa: S608  # constant names  # nosec B608
                 (previous,))
 
 
@@ -1102,7 +1102,7 @@ def _next_id(cursor: CursorWrapper, model: type[models.Model]) -> int:
     one, even after a reset deleted the rows."""
     table = model._meta.db_table
     qn = connection.ops.quote_name
-    cursor.execute(f"SELECT MAX({qn('id')}) FROM {qn(table)}")  # noqa: S608
+    cursor.execute(f"SELECT MAX({qn('id')}) FROM {qn(table)}")  # noqa: S608  # nosec B608
     highest = cursor.fetchone()[0] or 0
     if connection.vendor == "sqlite":
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
@@ -1112,7 +1112,7 @@ def _next_id(cursor: CursorWrapper, model: type[models.Model]) -> int:
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
         sequence = cursor.fetchone()[0]
         if sequence:
-            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608  # PostgreSQL's own sequence name  # nosec B608
             last, called = cursor.fetchone()
             highest = max(highest, last if called else last - 1)
     return highest
@@ -1243,7 +1243,7 @@ def generate_desk(
     """Write assets, backup-check schedules and `tickets` tickets with their conversations,
     history and time. Call inside a transaction, after the portfolio is saved."""
     result = DeskResult()
-    rng = random.Random(f"{seed}:desk")
+    rng = random.Random(f"{seed}:desk")  # demo data, not security  # nosec B311
     cal = _Calendar(now, tz)
     today = now.astimezone(tz).date()
     arrivals = _Arrivals(cal)

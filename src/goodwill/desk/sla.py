@@ -222,7 +222,8 @@ def compute(
         spec = calendar_spec(ticket)
     if spec is None:
         return SLAState(first, resolution)
-    assert isinstance(spec, bh.BusinessCalendarSpec)  # noqa: S101 - narrows the sentinel
+    if not isinstance(spec, bh.BusinessCalendarSpec):  # narrows the sentinel (kept under -O)
+        raise TypeError(f"expected a BusinessCalendarSpec, got {type(spec).__name__}")
     timeline = status_timeline(ticket, events)
     current_status = ticket.status
     for clock in (first, resolution):

@@ -174,7 +174,7 @@ def aggregate(
               FROM (SELECT person_id, client_id, kind, value, {age} AS age
                     FROM {table} WHERE {" AND ".join(where)}) AS aged) AS recent
         GROUP BY person_id, kind
-    """  # noqa: S608
+    """  # noqa: S608 (constants and placeholders)  # nosec B608
     result: dict[int, PersonAgg] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -553,7 +553,8 @@ def _bounce(inbound: InboundMail, parsed: ParsedMail, cache: IntakeCache) -> Out
     from goodwill.happiness.signals import record_signal
 
     report = parsed.bounce
-    assert report is not None  # noqa: S101 - only called for bounces
+    if report is None:  # only called for bounces; checked even under python -O
+        raise ValueError("not a bounce")
     ids = list(dict.fromkeys(report.original_ids + parsed.in_reply_to + parsed.references))
     ticket = None
     if ids:
