@@ -221,6 +221,7 @@ def open_many(openings: Sequence[Opening]) -> list[tuple[Ticket, Message | None,
     The events are returned unpublished: the caller publishes them with events.publish_many
     once the batch is written, so the other apps can take them in batches too."""
     contracts: dict[tuple, Contract | None] = {}
+    live = _live_contracts({o.requester.client_id for o in openings}, timezone.localdate())
     tickets: list[Ticket] = []
     for opening in openings:
         subject = opening.subject.strip()
@@ -229,7 +230,10 @@ def open_many(openings: Sequence[Opening]) -> list[tuple[Ticket, Message | None,
         requester, at = opening.requester, _now(opening.opened_at)
         key = (requester.client_id, requester.site_id, timezone.localtime(at).date())
         if key not in contracts:
-            contracts[key] = contract_for(requester.client, requester.site, key[2])
+            if key[2] == timezone.localdate():
+                contracts[key] = _covering(live.get(requester.client_id, []), requester.site_id)
+            else:  # replayed mail from another day: the contract in force then
+                contracts[key] = contract_for(requester.client, requester.site, key[2])
         impact, urgency = Impact.LOW, Urgency.MEDIUM
         tickets.append(
             Ticket(
@@ -261,6 +265,30 @@ def open_many(openings: Sequence[Opening]) -> list[tuple[Ticket, Message | None,
     TicketEvent.objects.bulk_create(opened)
     sla.refresh_many(tickets)
     return list(zip(tickets, firsts, opened, strict=True))
+
+
+def _live_contracts(client_ids: set[int], on: dt.date) -> dict[int, list[Contract]]:
+    """contract_for's candidates for many clients in one query: newest first, with sites."""
+    by_client: dict[int, list[Contract]] = {}
+    contracts = (
+        with_status(Contract.objects.filter(client_id__in=client_ids), on)
+        .filter(status__in=LIVE_STATUSES)
+        .prefetch_related("sites")
+        .order_by("-start_date", "-pk")
+    )
+    for contract in contracts:
+        by_client.setdefault(contract.client_id, []).append(contract)
+    return by_client
+
+
+def _covering(contracts: list[Contract], site_id: int | None) -> Contract | None:
+    """contract_for's choice among one client's live contracts: the newest that has no sites
+    or names this one."""
+    for contract in contracts:
+        sites = {s.pk for s in contract.sites.all()}
+        if site_id is None or not sites or site_id in sites:
+            return contract
+    return None
 
 
 def can_reply_in_batch(ticket: Ticket) -> bool:
