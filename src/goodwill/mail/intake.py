@@ -13,6 +13,7 @@ goes on.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import logging
 import os
@@ -526,7 +527,18 @@ def _attach_all(
         upload = SimpleUploadedFile(
             attachment.filename, attachment.data, content_type=attachment.content_type
         )
-        desk.attach(ticket, upload, by_user=staff, by_person=person, message=message)
+        try:
+            desk.attach(ticket, upload, by_user=staff, by_person=person, message=message)
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            # The whole message waits (rolled back, quarantined) rather than arriving without
+            # its file: staff retry it once there is room.
+            raise Quarantine(
+                f"Could not save the attachment {attachment.filename!r}: the disk where "
+                f"attachments are kept is full ({error.strerror}). Free some space, then retry "
+                "this message; the e-mail as received is kept."
+            ) from error
     if len(parsed.attachments) > 50:
         skipped.append(f"{len(parsed.attachments) - 50} more files")
     if skipped:
