@@ -195,7 +195,7 @@ class _Batch:
     def _thread(self, mail: ParsedMail) -> tuple[Ticket | _Pending | None, str, bool]:
         """As intake._thread, with this batch's own messages first (they are the newest).
         The third value says the thread runs through a message processed one by one."""
-        how = "In-Reply-To/References"
+        how = intake.THREADED
         ids = _thread_ids(mail)
         for message_id in ids:  # In-Reply-To first: the message it answers
             if message_id in self.threads:

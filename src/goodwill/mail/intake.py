@@ -49,6 +49,7 @@ from goodwill.mail.quotes import new_text
 logger = logging.getLogger(__name__)
 
 RAW_DIR = "mail/raw"
+THREADED = "In-Reply-To/References"
 TICKET_REFERENCE = re.compile(r"\bGW-(\d{4,9})\b", re.IGNORECASE)
 MAX_BODY_CHARS = 100_000
 DONE = (
@@ -358,6 +359,13 @@ def _process(
             raise Quarantine(
                 f"From staff member {staff} but not a reply to any ticket; nothing to add it to."
             )
+        if how != THREADED:
+            # A From header is easy to forge; the Message-ID of a notification we sent is known
+            # only to those who received it. So a staff reply must answer one of them.
+            raise Quarantine(
+                f"From staff member {staff}, naming {ticket.reference} only in the subject: a "
+                "staff reply must answer one of our notifications. Check it came from them."
+            )
         return _add_reply(inbound, parsed, ticket, staff=staff, person=None, at=at)
     person = cache.person(address)
     if person is None:
@@ -428,7 +436,7 @@ def _thread(parsed: ParsedMail) -> tuple[Ticket | None, str]:
             .first()
         )
         if ref is not None:
-            return _follow_merge(ref.ticket), "In-Reply-To/References"
+            return _follow_merge(ref.ticket), THREADED
         earlier = (
             InboundMail.objects.filter(message_id__in=ids, ticket__isnull=False)
             .select_related("ticket__client")
@@ -436,7 +444,7 @@ def _thread(parsed: ParsedMail) -> tuple[Ticket | None, str]:
             .first()
         )
         if earlier is not None:
-            return _follow_merge(earlier.ticket), "In-Reply-To/References"
+            return _follow_merge(earlier.ticket), THREADED
     match = TICKET_REFERENCE.search(parsed.subject)
     if match:
         ticket = Ticket.objects.filter(number=int(match.group(1))).select_related("client").first()

@@ -152,6 +152,19 @@ def test_staff_reply_by_mail_is_a_staff_reply(cast, mailbox):
     assert message.author_user == cast.tech and message.author_person is None
 
 
+def test_a_staff_address_naming_a_ticket_only_in_the_subject_is_quarantined(cast, mailbox):
+    # Anyone can write "From: tess@provider.test"; only those we mailed know our Message-IDs.
+    inbound = receive(
+        mailbox,
+        sender="tess@provider.test",
+        subject=f"Re: [{cast.ticket.reference}] VPN",
+        body="Closing this, all fine.",
+    )
+    assert inbound.status == InboundStatus.QUARANTINED
+    assert "only in the subject" in inbound.reason
+    assert not cast.ticket.messages.filter(body__contains="Closing this").exists()
+
+
 def test_unknown_sender_at_a_client_domain_becomes_a_person_for_review(cast, mailbox):
     inbound = receive(
         mailbox,
