@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,6 +34,9 @@ SORTS = {
     "-people": ("-people_count", "name"),
     "status": ("contract_status", "name"),
     "-status": ("-contract_status", "name"),
+    # Worst health first is what people look for; unscored clients go last either way.
+    "health": (F("health_score").asc(nulls_last=True), "name"),
+    "-health": (F("health_score").desc(nulls_last=True), "name"),
 }
 GAPS = {
     "no_boss": ("No boss recorded", Q(has_boss=False)),

@@ -95,3 +95,18 @@ def test_list_queries_do_not_grow_with_the_number_of_clients(
     Client.objects.bulk_create(Client(name=f"Client {i:03}") for i in range(40))
     with django_assert_max_num_queries(8):
         as_owner.get(URL)
+
+
+def test_it_sorts_by_health_worst_first_with_unscored_clients_last(as_owner, cast):
+    from goodwill.happiness import scores
+    from goodwill.happiness.models import ClientScore
+
+    scores.recompute_all()
+    ClientScore.objects.filter(client=cast.acme).update(health=35, band="red")
+    ClientScore.objects.filter(client=cast.birch).update(health=88, band="green")
+    Client.objects.create(name="Aardvark Ltd")  # never scored
+    names = lambda r: [c.name for c in r.context["page"]]  # noqa: E731
+    assert names(as_owner.get(URL, {"sort": "health"})) == ["Acme Dental", "Birch & Co",
+                                                            "Aardvark Ltd"]  # fmt: skip
+    assert names(as_owner.get(URL, {"sort": "-health"})) == ["Birch & Co", "Acme Dental",
+                                                             "Aardvark Ltd"]  # fmt: skip
