@@ -261,6 +261,7 @@ def test_a_lock_that_outlasts_the_timeout_fails_cleanly_and_the_next_run_complet
         ingest = _run(data, "ingest", "--maildir", str(maildir), "--no-progress", **quick)
         assert ingest.returncode != 0
         assert "database is locked" in ingest.stderr
+        assert "run the command again" in ingest.stderr and "Traceback" not in ingest.stderr
         assert count(data, "SELECT COUNT(*) FROM mail_inboundmail") == 0
 
         # The worker's invoicing job fails on each tick while the lock lasts, writing nothing…

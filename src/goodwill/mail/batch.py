@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from goodwill.clients.models import Person
@@ -104,6 +104,9 @@ def process_many(
         try:
             with transaction.atomic():
                 later = _Batch(cache).run(todo)
+        except OperationalError:
+            cache.clear()
+            raise  # the database, not the mail: the rows stay RECEIVED for the next run
         except Exception:  # noqa: BLE001 - nothing of the batch is kept; one by one instead
             logger.warning("Batch of %d messages failed; processing one by one", len(todo),
                            exc_info=True)  # fmt: skip

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -272,6 +272,11 @@ def process(
             with transaction.atomic():
                 data = raw if raw is not None else read_raw(row)
                 outcome = _process(row, data, cache, at)
+        except OperationalError:
+            # The database, not the message (locked, deadlock, connection lost): the row stays
+            # RECEIVED and is taken again by the next run or finish_stale, not quarantined.
+            cache.clear()
+            raise
         except Exception as error:  # noqa: BLE001 - quarantine, never lose, never stop the batch
             cache.clear()  # people created in the rolled-back savepoint are gone
             if not isinstance(error, Quarantine):

@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import OperationalError
 from tqdm import tqdm
 
 from goodwill.happiness.signals import deferred_scoring
@@ -62,6 +63,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: object, **options: object) -> None:
+        try:
+            self._ingest(options)
+        except OperationalError as error:
+            # Locked or unreachable: whatever was stored is kept (and finished by the next run);
+            # trying every remaining message would wait out the timeout once per message.
+            raise CommandError(
+                f"The database is unavailable ({error}); stopped. Messages already stored are "
+                "kept; run the command again to take in the rest."
+            ) from error
+
+    def _ingest(self, options: dict) -> None:
         files = [Path(f) for f in options["files"]]  # type: ignore[union-attr]
         maildir = options.get("maildir")
         if not files and not maildir:
