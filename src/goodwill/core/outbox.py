@@ -142,6 +142,13 @@ def enqueue(
     return row
 
 
+# Mail whose text is a key: a password reset or sign-in link works for whoever reads it first,
+# so staff pages never show these bodies (the outbox shows who, when and whether it went).
+CREDENTIAL_KINDS = frozenset(
+    {"accounts.password_reset", "portal.sign_in_link", "portal.invitation"}
+)
+
+
 def enqueue_many(rows: Sequence[OutboundMessage]) -> int:
     """Queue prepared rows (no attachments) in one INSERT, inside the caller's transaction.
     A row whose dedupe_key is already queued is skipped; returns how many were new."""

@@ -106,6 +106,7 @@ def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
         "mail/outbox_detail.html",
         {
             "row": row,
+            "holds_credential": row.kind in outbox.CREDENTIAL_KINDS,
             "headers": [(name, value) for name, value in headers if value],
             "can_retry": row.status == OutboundStatus.FAILED
             or (row.status == OutboundStatus.QUEUED and row.next_attempt_at > timezone.now()),

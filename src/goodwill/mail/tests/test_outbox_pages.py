@@ -113,3 +113,16 @@ def test_an_empty_outbox_says_what_will_appear(as_owner, cast):
     OutboundMessage.objects.all().delete()
     page = as_owner.get(reverse("mail:outbox")).content.decode()
     assert "Nothing sent yet" in page
+
+
+@pytest.mark.parametrize("kind", sorted(outbox.CREDENTIAL_KINDS))
+def test_a_sign_in_or_password_link_is_never_shown(as_owner, cast, kind):
+    # Technicians may read the outbox; a reset link in it would be someone else's password.
+    row = outbox.enqueue(
+        kind=kind, to=["olivia@provider.test"], subject="Your link",
+        text="https://desk.example/reset/SECRET-TOKEN/", html="<a href='/r/SECRET-TOKEN/'>x</a>",
+    )  # fmt: skip
+    response = as_owner.get(reverse("mail:outbox_message", args=[row.pk]))
+    assert response.status_code == 200
+    assert b"SECRET-TOKEN" not in response.content
+    assert b"not shown here" in response.content
