@@ -799,13 +799,22 @@ def refresh_client(client_id: int, now: dt.datetime | None = None) -> ClientScor
         )
     )
     scores = {s.person_id: s for s in PersonScore.objects.filter(client_id=client_id)}
-    roles = _roles(client_id)
-    flagged_before = {pid for pid, s in scores.items() if s.radar}
-    radar.flag(scores.values(), roles, dismissed=radar.dismissed_ids(client_id))
-    changed = [s for pid, s in scores.items() if bool(s.radar) != (pid in flagged_before)
-               or s.radar]
+    # The client's roles in one read: live ones weigh, dismissed complainers stay unflagged.
+    roles: dict[int, list[str]] = defaultdict(list)
+    dismissed = set()
+    for pid, role, dismissed_at, active in PersonRole.objects.filter(
+        client_id=client_id
+    ).values_list("person_id", "role", "dismissed_at", "person__is_active"):
+        if dismissed_at is None and active:
+            roles[pid].append(role)
+        elif dismissed_at is not None and role == StakeholderRole.COMPLAINER:
+            dismissed.add(pid)
+    before = {pid: s.radar for pid, s in scores.items()}
+    radar.flag(scores.values(), roles, dismissed=dismissed)
+    # Only findings that changed are written (it was every flagged person, every signal).
+    changed = [s for pid, s in scores.items() if s.radar != before[pid]]
     if changed:
-        PersonScore.objects.bulk_update(changed, ["radar"])
+        update_each(changed, ["radar"])
     # Its people's 90-day counts are already in their cached stats: no scan of the signals.
     sla = (
         sum(sc.stats.get("met", 0) for sc in scores.values()),
@@ -854,10 +863,9 @@ def refresh_many(
         dismissed_at__isnull=True, person__is_active=True, client_id__in=clients
     ).values_list("person_id", "role"):
         roles[pid].append(role)
-    flagged_before = {pid for pid, s in scores.items() if s.radar}
+    before = {pid: s.radar for pid, s in scores.items()}
     radar.flag(scores.values(), roles, dismissed=radar.dismissed_ids())
-    changed = [s for pid, s in scores.items() if bool(s.radar) != (pid in flagged_before)
-               or s.radar]  # fmt: skip
+    changed = [s for pid, s in scores.items() if s.radar != before[pid]]
     if changed:
         update_each(changed, ["radar"])
     sla: dict[int, list[int]] = defaultdict(lambda: [0, 0])
