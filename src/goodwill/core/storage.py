@@ -5,8 +5,8 @@ Two changes to WhiteNoise's CompressedManifestStaticFilesStorage:
 - Django rewrites `sourceMappingURL` comments to hashed names and stops collectstatic when the
   map is missing, as it is for the vendored Chart.js. Source maps are a debugging aid (and
   `goodwill serve` does not collect them), so those comments are left as they are.
-- WhiteNoise compresses every file on every run: with brotli that is a minute or two of CPU at
-  each start. A file that already has its .gz or .br copy is left alone.
+- WhiteNoise compresses every file on every run, with gzip and brotli: a minute of CPU at each
+  start. Here only gzip, and a file that already has its compressed copy is left alone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
+from typing import Any
 
+from whitenoise.compress import Compressor
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 _HASHED = re.compile(r"\.[0-9a-f]{12}\.[^/.]+$")
@@ -45,6 +47,11 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
             except OSError:
                 continue
         return False
+
+    def create_compressor(self, **kwargs: Any) -> Compressor:
+        # gzip only: brotli at its best setting took most of a minute of CPU for the vendored
+        # bundles at first start, to save a few kilobytes on files browsers fetch once a year.
+        return Compressor(use_brotli=False, **kwargs)
 
     def compress_files(self, paths: Iterable[str]) -> Iterator[tuple[str, str]]:
         stale = [path for path in paths if not self._compressed_is_current(path)]

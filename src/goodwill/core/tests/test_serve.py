@@ -51,9 +51,6 @@ def test_serve_runs_gunicorn_with_headers_json_logs_and_a_graceful_stop(tmp_path
         GUNICORN_THREADS="2",
         GUNICORN_GRACEFUL_TIMEOUT="5",
         GOODWILL_LOG_FORMAT="json",
-        # Hashing and compressing every static file costs a minute of CPU on first start;
-        # the storage has its own test below. Here collectstatic only copies.
-        GOODWILL_MANIFEST_STATIC="false",
     )
     log = (tmp_path / "serve.log").open("w+")
     server = subprocess.Popen(  # noqa: S603 (our own interpreter)
@@ -84,10 +81,14 @@ def test_serve_runs_gunicorn_with_headers_json_logs_and_a_graceful_stop(tmp_path
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
-        assert (tmp_path / "static" / "goodwill" / "goodwill.css").is_file()  # collected
 
-        status, headers, _ = _get(f"{base}/static/goodwill/goodwill.css")
+        # Static files were collected with hashed names and are served compressed, for good.
+        css = re.search(rb'href="(/static/goodwill/goodwill\.[0-9a-f]{12}\.css)"', body)
+        assert css, body[:2000]
+        status, headers, _ = _get(base + css[1].decode(), **{"Accept-Encoding": "gzip"})
         assert status == 200 and headers["Content-Type"].startswith("text/css")
+        assert headers["Content-Encoding"] == "gzip"
+        assert "immutable" in headers["Cache-Control"]
     finally:
         server.send_signal(signal.SIGTERM)
         try:

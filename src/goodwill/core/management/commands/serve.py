@@ -20,6 +20,7 @@ year-long cache headers. `make run` and the tests skip all that and serve the so
 from __future__ import annotations
 
 import os
+import signal
 import subprocess  # runs our own interpreter with fixed arguments  # nosec B404
 import sys
 
@@ -73,6 +74,20 @@ def gunicorn_argv(bind: str) -> list[str]:
     ]
 
 
+def _collectstatic() -> int:
+    """Run collectstatic in a child process (it must read settings with
+    GOODWILL_MANIFEST_STATIC on); a SIGTERM meanwhile stops both, leaving no orphan behind."""
+    child = subprocess.Popen(COLLECTSTATIC)  # noqa: S603 (our interpreter, fixed arguments)  # nosec B603
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        return child.wait()
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            child.wait()
+        signal.signal(signal.SIGTERM, previous)
+
+
 class Command(BaseCommand):
     help = "Serve Goodwill with gunicorn (production): collectstatic, then gunicorn."
 
@@ -91,12 +106,7 @@ class Command(BaseCommand):
         argv = gunicorn_argv(bind)
         # The gunicorn workers and collectstatic read settings afresh with this set.
         os.environ.setdefault("GOODWILL_MANIFEST_STATIC", "true")
-        if not options["no_collectstatic"]:
-            collected = subprocess.run(  # noqa: S603 (our interpreter, fixed arguments)  # nosec B603
-                COLLECTSTATIC,
-                check=False,
-            )
-            if collected.returncode:
-                raise CommandError("collectstatic failed; not starting gunicorn.")
+        if not options["no_collectstatic"] and _collectstatic():
+            raise CommandError("collectstatic failed; not starting gunicorn.")
         # Replace this process so signals from systemd reach gunicorn directly.
         os.execv(sys.executable, argv)  # noqa: S606 (our interpreter, fixed arguments)  # nosec B606
