@@ -60,11 +60,14 @@ def _assess(
     # The ticket count decides for most people: test it before the three other measures.
     if stats.get("tickets", 0) < MIN_TICKETS:
         return None
+    tickets = [t["tickets"] for t in theirs]
+    # The spread is at least its floor, so below this distance from the median z cannot
+    # reach TICKETS_Z: most people stop here, before the deviations are worked out.
+    if mine["tickets"] - statistics.median(tickets) < TICKETS_Z * SPREAD_FLOOR["tickets"]:
+        return None
     z = {}
     medians = {}
-    z["tickets"], medians["tickets"] = robust_z(
-        mine["tickets"], [t["tickets"] for t in theirs], SPREAD_FLOOR["tickets"]
-    )
+    z["tickets"], medians["tickets"] = robust_z(mine["tickets"], tickets, SPREAD_FLOOR["tickets"])
     if z["tickets"] < TICKETS_Z:
         return None
     for name, floor in SPREAD_FLOOR.items():
