@@ -62,8 +62,8 @@ class Signal(models.Model):
             models.Index(fields=["person", "occurred_at"]),
             models.Index(fields=["client", "occurred_at"]),
             models.Index(fields=["kind", "occurred_at"]),
-            # Covers the scoring scan (happiness.scores.aggregate): recent rows only, read
-            # from the index without touching the notes and details in the table.
+            # Covers scans of everyone's recent signals (the portfolio trend in
+            # happiness.queries) without touching the notes and details in the table.
             models.Index(
                 fields=["occurred_at", "person", "client", "kind", "value"],
                 name="signal_scoring_scan",

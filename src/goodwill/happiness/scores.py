@@ -5,7 +5,7 @@ time entries and billing). The heavy part is one aggregate query over the signal
 person and kind, that yields for each group the decayed sum now, 30 and 90 days ago and the
 counts the reasons quote; Python then combines a few rows per person. So a full recompute is a
 scan of the signals, not a walk over tickets, and one person's refresh is the same query with
-`WHERE person_id = ?` on the (person, occurred_at) index.
+`WHERE person_id = ?` on the (person, kind, occurred_at, value, client) index.
 
 Person happiness
     raw = Σ weight(kind) × value × exp(-age / TAU_DAYS)      (recent signals weigh more)
