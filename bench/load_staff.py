@@ -11,12 +11,14 @@ database (open and closed ticket numbers, clients, people: plain SELECTs), bring
 to date (`goodwill migrate`; --no-migrate skips it), empties the Redis database given with
 --redis-url and starts `goodwill serve` (gunicorn; --workers, --threads) on a free port of
 127.0.0.1 with that database and Redis as the cache. Then it runs locust headless
-(bench/locustfile.py): each user signs in as a demo staff member and walks the staff pages
-with 1–3 s of think time. At the end it prints, per page: requests, failures, p50, p95, p99 and
-max (ms, as seen by the client, so including any wait for a free worker), gunicorn's own
-p50/p95 for the same page, and the requests per second; and the load average at the start and
-the end (the machine may be shared). It exits 1 if any request failed: a status other than 200
-(302 for the login; redirects count as failures), a timeout (30 s) or a dropped connection.
+(bench/locustfile.py), starting --spawn-rate users a second: each signs in as a demo staff
+member and walks the staff pages with 1–3 s of think time. At the end it prints, per page:
+requests, failures, p50, p95, p99 and max (ms, as seen by the client, so including any wait for
+a free worker), gunicorn's own p50/p95 for the same page, and the requests per second; then the
+CPU that gunicorn and the database's PostgreSQL backends used per request (the figure least
+disturbed by other work), and the load average at the start and the end. It exits 1 if any
+request failed: a status other than 200 (302 for the login; redirects count as failures), a
+timeout (30 s) or a dropped connection.
 
 Without --database-url it uses DIR/goodwill.sqlite3. Logs and locust's CSV files stay in DIR
 (load-serve.log, load-locust.log, load_stats.csv…). Only 127.0.0.1 is contacted.
@@ -30,13 +32,16 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -255,6 +260,65 @@ def report(prefix: Path, on_server: dict[str, list[float]], seconds: float) -> i
     return failures
 
 
+def cpu_seconds(server: subprocess.Popen[bytes], database: str) -> dict[str, float]:
+    """CPU time (user + system) so far of gunicorn (master and workers) and of the PostgreSQL
+    backends serving `database` (with their parallel workers), by process id: the cost of the
+    requests, whatever else runs on the machine."""
+    import psutil
+
+    found: dict[str, float] = {}
+    gunicorn = psutil.Process(server.pid)
+    processes = [("gunicorn", gunicorn), *(("gunicorn", p) for p in gunicorn.children(True))]
+    if database:
+        backends: set[int] = set()
+        helpers: list[tuple[int, Any]] = []
+        for process in psutil.process_iter(["cmdline"]):
+            cmdline = " ".join(process.info["cmdline"] or [])
+            if cmdline.startswith("postgres:") and f" {database} " in cmdline:
+                processes.append(("postgres", process))
+                backends.add(process.pid)
+            elif match := re.search(r"parallel worker for PID (\d+)", cmdline):
+                helpers.append((int(match.group(1)), process))
+        processes += [("postgres", p) for leader, p in helpers if leader in backends]
+    for kind, process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        found[f"{kind}:{process.pid}"] = times.user + times.system
+    return found
+
+
+class CpuWatch(threading.Thread):
+    """Samples cpu_seconds every second: a database connection lives about a minute
+    (CONN_MAX_AGE) and a parallel worker one query, so one reading at the end would miss them."""
+
+    def __init__(self, server: subprocess.Popen[bytes], database: str) -> None:
+        super().__init__(daemon=True)
+        self.server, self.database = server, database
+        self.before = cpu_seconds(server, database)
+        self.latest: dict[str, float] = dict(self.before)
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(1.0):
+            self.sample()
+
+    def sample(self) -> None:
+        for key, seconds in cpu_seconds(self.server, self.database).items():
+            self.latest[key] = max(seconds, self.latest.get(key, 0.0))
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+        self.sample()
+
+    def used(self, kind: str) -> float:
+        return sum(
+            t - self.before.get(key, 0.0) for key, t in self.latest.items() if key.startswith(kind)
+        )
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -313,11 +377,18 @@ def main() -> None:
     prefix = data_dir / "load"
     try:
         wait_for(port, server)
+        for _ in range(4 * args.workers):  # every worker loads its code before the clock starts
+            with urllib.request.urlopen(f"http://{HOST}:{port}/login/", timeout=60) as page:  # noqa: S310
+                page.read()
         print(f"server:   gunicorn, {args.workers} workers × {args.threads} thread(s), "
               f"timeout {args.timeout} s, on {HOST}:{port}; cache {args.redis_url}")  # fmt: skip
         print(f"load:     {args.users} users (+{args.spawn_rate:g}/s) for {args.minutes:g} min, "
               f"1–3 s between pages")  # fmt: skip
         started_load = load_average()
+        database = urlsplit(args.database_url).path.lstrip("/") if args.database_url else ""
+        watch = CpuWatch(server, database)
+        watch.start()
+        locust_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         locust_env = {**os.environ, "GOODWILL_LOAD_PLAN": str(plan_path)}
         with open(data_dir / "load-locust.log", "wb") as locust_log:
@@ -330,6 +401,11 @@ def main() -> None:
             )  # fmt: skip
         seconds = time.monotonic() - started
         ended_load = load_average()
+        watch.stop()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust_seconds = (usage.ru_utime + usage.ru_stime) - (
+            locust_cpu.ru_utime + locust_cpu.ru_stime
+        )
     finally:
         server.terminate()
         try:
@@ -340,7 +416,16 @@ def main() -> None:
     on_server, codes = server_times(log_path, offset)
     failures = report(prefix, on_server, seconds)
     codes_text = ", ".join(f"{code}×{n}" for code, n in sorted(codes.items()))
-    print(f"gunicorn: {sum(codes.values())} requests logged ({codes_text})")
+    requests = sum(codes.values())
+    print(f"gunicorn: {requests} requests logged ({codes_text})")
+    python, postgres = watch.used("gunicorn"), watch.used("postgres")
+    if requests:
+        per_request = (python + postgres) / requests * 1000
+        cores = os.cpu_count() or 1
+        print(f"cpu:      gunicorn {python:.0f} s, PostgreSQL {postgres:.0f} s, locust "
+              f"{locust_seconds:.0f} s in {seconds:.0f} s: {python / requests * 1000:.0f} + "
+              f"{postgres / requests * 1000:.0f} ms a request, so {cores} free cores would serve "
+              f"about {cores * 1000 / per_request:.0f} requests/s")  # fmt: skip
     print(f"load average (1, 5, 15 min) at the start {started_load}, at the end {ended_load} "
           f"on {os.cpu_count()} cores")  # fmt: skip
     unexpected = sum(n for code, n in codes.items() if code not in (200, 302))
