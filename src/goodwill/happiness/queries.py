@@ -164,8 +164,6 @@ def client_panel(client: Client, person_filter: int | None = None) -> ClientPane
     if person_filter:
         timeline = timeline.filter(person_id=person_filter)
     radar = [s for s in people.values() if s.radar]
-    for s in radar:
-        s.person_obj = Person.objects.filter(pk=s.person_id).first()
     office = office_view(client.pk, exclude=radar[0].person_id) if radar else None
     return ClientPanel(
         client=client,

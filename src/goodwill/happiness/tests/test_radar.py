@@ -64,3 +64,13 @@ def test_too_few_colleagues_to_compare_flags_nobody():
     stats = {"tickets": 20, "messages": 20, "negative": 20}
     assert radar.assess(stats, [{"tickets": 1}] * 3) is None
     assert radar.assess(stats, [{"tickets": 1, "messages": 1}] * 4) is not None
+
+
+def test_the_portfolio_and_the_client_page_name_the_flagged_person(cedar, as_owner):
+    # The radar partial is shared by both pages; one of them once failed as soon as anyone
+    # was flagged (a template variable only the other page set).
+    client, loud, *_ = cedar
+    for url in ("/happiness/", client.get_absolute_url()):
+        response = as_owner.get(url)
+        assert response.status_code == 200, url
+        assert loud.full_name in response.content.decode(), url
