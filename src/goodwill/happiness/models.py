@@ -121,6 +121,10 @@ class PersonScore(models.Model):
     def trend_30(self) -> int | None:
         return None if self.score_30d is None else self.score - self.score_30d
 
+    @property
+    def trend_90(self) -> int | None:
+        return None if self.score_90d is None else self.score - self.score_90d
+
 
 class ClientScore(models.Model):
     """A client's health and the risk of losing its contract, with the reasons."""
@@ -149,6 +153,10 @@ class ClientScore(models.Model):
     @property
     def trend_30(self) -> int | None:
         return None if self.health_30d is None else self.health - self.health_30d
+
+    @property
+    def trend_90(self) -> int | None:
+        return None if self.health_90d is None else self.health - self.health_90d
 
 
 # --- Playbook ------------------------------------------------------------------------------------

@@ -520,6 +520,12 @@ class Member:
     reasons: list[dict[str, Any]]
     last_contact_at: dt.datetime | None
     roles: list[str] = field(default_factory=list)
+    score_90: int | None = None  # None: as now
+
+
+def _then(member: Member) -> int:
+    """The member's score 90 days ago (their score now when there is none)."""
+    return member.score if member.score_90 is None else member.score_90
 
 
 def _role_weight(role: str) -> float:
@@ -546,7 +552,7 @@ def build_client_score(
 ) -> ClientScore:
     reasons: list[dict[str, Any]] = []
     # People: each key-role holder with their role's weight, everyone else as one voice.
-    weighted = weighted_30 = total = 0.0
+    weighted = weighted_30 = weighted_90 = total = 0.0
     others = [m for m in members if not m.roles]
     for m in members:
         if not m.roles:
@@ -554,6 +560,7 @@ def build_client_score(
         w = max(_role_weight(r) for r in m.roles)
         weighted += w * m.score
         weighted_30 += w * m.score_30
+        weighted_90 += w * _then(m)
         total += w
         if m.band != Band.GREEN:
             role = ROLE_LABEL[min(m.roles, key=ROLE_ORDER.index)]
@@ -568,6 +575,7 @@ def build_client_score(
         w = _role_weight("others")
         weighted += w * sum(m.score for m in others) / len(others)
         weighted_30 += w * sum(m.score_30 for m in others) / len(others)
+        weighted_90 += w * sum(_then(m) for m in others) / len(others)
         total += w
         unhappy = [m for m in others if m.band == Band.RED]
         if unhappy and len(unhappy) * 4 >= len(others):
@@ -577,6 +585,7 @@ def build_client_score(
             })
     people = weighted / total if total else float(BASELINE_SCORE)
     people_30 = weighted_30 / total if total else float(BASELINE_SCORE)
+    people_90 = weighted_90 / total if total else float(BASELINE_SCORE)
     penalty = 0.0
 
     met, breached = sla
@@ -621,7 +630,9 @@ def build_client_score(
                 + ("never contacted" if days is None else f"not contacted for {days} days"),
             })
     health = max(0, min(100, round(people - penalty)))
+    # Then as now, the facts' penalty is today's: the trends are the people's.
     health_30 = max(0, min(100, round(people_30 - penalty)))
+    health_90 = max(0, min(100, round(people_90 - penalty)))
     risk = 0
     if facts.live:
         days_left = (facts.notice_deadline - today).days if facts.notice_deadline else 365
@@ -644,7 +655,7 @@ def build_client_score(
         mrr=facts.mrr,
         stake=stake,
         health_30d=health_30,
-        health_90d=None,
+        health_90d=health_90,
         reasons=reasons,
         computed_at=now,
     )
@@ -671,6 +682,7 @@ def _members(
             score=score,
             band=s.band if s else band_of(score),
             score_30=(s.score_30d if s and s.score_30d is not None else score),
+            score_90=(s.score_90d if s and s.score_90d is not None else score),
             reasons=s.reasons if s else [],
             last_contact_at=last_contact,
             roles=roles.get(pid, []),

@@ -233,3 +233,16 @@ def test_signal_by_signal_scores_equal_the_full_recompute_field_for_field(cast):
     for pid in full_people.keys() - live_people.keys():  # nobody sent a signal about them
         assert full_people[pid]["score"] == scores.BASELINE_SCORE
         assert full_people[pid]["reasons"] == []
+
+
+def test_health_has_a_90_day_trend_from_its_people(cast, as_owner):
+    # Three breached P1s this week: the boss is worse than 90 days ago, and so is the client.
+    breached_p1s(cast, cast.boss, count=3)
+    scores.recompute_all()
+    boss = PersonScore.objects.get(person=cast.boss)
+    health = ClientScore.objects.get(client=cast.acme)
+    assert boss.score_90d is not None and boss.trend_90 < 0
+    assert health.health_90d is not None and health.health_90d > health.health
+    assert health.trend_90 == health.health - health.health_90d < 0
+    page = as_owner.get(cast.acme.get_absolute_url()).content.decode()
+    assert "90 d" in page and f"▼ {-health.trend_90}" in page
