@@ -143,8 +143,6 @@ OLD, MIDDLE, RECENT = 0, 1, 2  # 90–200 days, 30–90 days, under 30 days
 def aggregate(
     now: dt.datetime,
     *,
-    person_id: int | None = None,
-    client_id: int | None = None,
     person_ids: Sequence[int] | None = None,
 ) -> dict[int, PersonAgg]:
     """Per person and kind: decayed sums now / 30 / 90 days ago and counts, in one query.
@@ -163,12 +161,6 @@ def aggregate(
     bounds = [now - dt.timedelta(days=days) for days in (WINDOW_DAYS, 90, 30, 0)]
     where = ["person_id IS NOT NULL", "occurred_at > %s", "occurred_at <= %s"]
     filters: list[Any] = []
-    if person_id is not None:
-        where.append("person_id = %s")
-        filters.append(person_id)
-    if client_id is not None:
-        where.append("client_id = %s")
-        filters.append(client_id)
     if person_ids is not None:
         where.append(f"person_id IN ({', '.join(['%s'] * len(person_ids)) or 'NULL'})")
         filters.extend(person_ids)
@@ -222,8 +214,6 @@ def aggregate(
 def latest_notes(
     now: dt.datetime,
     *,
-    person_id: int | None = None,
-    client_id: int | None = None,
     person_ids: Sequence[int] | None = None,
 ) -> dict[tuple[int, str], tuple[str, float]]:
     """The newest note of each NOTE_KINDS kind per person over the last 180 days."""
@@ -235,19 +225,13 @@ def latest_notes(
     ]
     kinds = [SignalKind(kind).value for kind in NOTE_KINDS]  # plain str for every driver
     params: list[Any] = [*kinds, _db_moment(now - dt.timedelta(days=180)), _db_moment(now)]
-    if person_id is not None:
-        where.append("person_id = %s")
-        params.append(person_id)
-    if client_id is not None:
-        where.append("client_id = %s")
-        params.append(client_id)
     if person_ids is not None:
         where.append(f"person_id IN ({', '.join(['%s'] * len(person_ids)) or 'NULL'})")
         params.extend(person_ids)
     # For given people, SQLite's planner took the (person, occurred_at) index and read every
     # signal of theirs from the table; the (person, kind, …) one reads only their notes.
     hint = ""
-    if connection.vendor == "sqlite" and (person_id is not None or person_ids is not None):
+    if connection.vendor == "sqlite" and person_ids is not None:
         hint = " INDEXED BY signal_person_kind_scan"
     table = connection.ops.quote_name("happiness_signal")
     sql = (
@@ -795,40 +779,64 @@ def refresh_person(
 ) -> PersonScore | None:
     """Recompute one person's score, then their client's health (after each new signal)."""
     now = now or timezone.now()
-    row = (
-        Person.objects.filter(pk=person_id)
-        .values_list("client_id", "is_active")
-        .first()
-    )
-    if row is None:
-        return None
-    client_id, active = row
-    aggs = aggregate(now, person_id=person_id)
-    notes = latest_notes(now, person_id=person_id)
-    score = build_person_score(person_id, client_id, aggs.get(person_id), notes, now)
-    _save_person_scores([score])
-    if with_client:
-        refresh_client(client_id, now)
+    score = _refresh_people([person_id], now).get(person_id)
+    if score is not None and with_client:
+        refresh_client(score.client_id, now)
     return score
 
 
 def refresh_client(client_id: int, now: dt.datetime | None = None) -> ClientScore:
     """Recompute one client's health from its people's cached scores and its facts."""
+    return _refresh_clients([client_id], now or timezone.now())[0]
+
+
+def refresh_many(
+    person_ids: Iterable[int], client_ids: Iterable[int], now: dt.datetime | None = None
+) -> None:
+    """refresh_person for each of `person_ids`, then refresh_client for their clients and
+    `client_ids`, read and written for all of them at once (after a batch of mail, where one
+    by one cost more than the rest of the batch together)."""
+    now = now or timezone.now()
+    people = _refresh_people(sorted(set(person_ids)), now)
+    clients = set(client_ids) | {score.client_id for score in people.values()}
+    if clients:
+        _refresh_clients(sorted(clients), now)
+
+
+def _refresh_people(person_ids: Sequence[int], now: dt.datetime) -> dict[int, PersonScore]:
+    """Recompute and save the scores of these people (those that exist)."""
+    people = list(Person.objects.filter(pk__in=person_ids).values_list("pk", "client_id"))
+    aggs: dict[int, PersonAgg] = {}
+    notes: dict[tuple[int, str], tuple[str, float]] = {}
+    for start in range(0, len(people), 500):  # well under any database's parameter limit
+        part = [pid for pid, _ in people[start : start + 500]]
+        aggs.update(aggregate(now, person_ids=part))
+        notes.update(latest_notes(now, person_ids=part))
+    scores = {
+        pid: build_person_score(pid, cid, aggs.get(pid), notes, now) for pid, cid in people
+    }
+    _save_person_scores(list(scores.values()))
+    return scores
+
+
+def _refresh_clients(client_ids: Sequence[int], now: dt.datetime) -> list[ClientScore]:
+    """Recompute and save these clients' health, in their order, from their people's cached
+    scores: radar findings, SLA counts (already in the people's 90-day stats: no scan of the
+    signals) and the contract facts."""
     from goodwill.happiness import radar
 
-    now = now or timezone.now()
     today = timezone.localdate(now)
     person_rows = list(
-        Person.objects.filter(client_id=client_id, is_active=True).values_list(
+        Person.objects.filter(client_id__in=client_ids, is_active=True).values_list(
             "pk", "client_id", "first_name", "last_name", "last_contact_at"
         )
     )
-    scores = {s.person_id: s for s in PersonScore.objects.filter(client_id=client_id)}
-    # The client's roles in one read: live ones weigh, dismissed complainers stay unflagged.
+    scores = {s.person_id: s for s in PersonScore.objects.filter(client_id__in=client_ids)}
+    # The clients' roles in one read: live ones weigh, dismissed complainers stay unflagged.
     roles: dict[int, list[str]] = defaultdict(list)
     dismissed = set()
     for pid, role, dismissed_at, active in PersonRole.objects.filter(
-        client_id=client_id
+        client_id__in=client_ids
     ).values_list("person_id", "role", "dismissed_at", "person__is_active"):
         if dismissed_at is None and active:
             roles[pid].append(role)
@@ -840,73 +848,22 @@ def refresh_client(client_id: int, now: dt.datetime | None = None) -> ClientScor
     changed = [s for pid, s in scores.items() if s.radar != before[pid]]
     if changed:
         update_each(changed, ["radar"])
-    # Its people's 90-day counts are already in their cached stats: no scan of the signals.
-    sla = (
-        sum(sc.stats.get("met", 0) for sc in scores.values()),
-        sum(sc.stats.get("breaches", 0) for sc in scores.values()),
-    )
-    facts = _contract_facts(today, [client_id]).get(client_id, ClientFacts())
-    score = build_client_score(
-        client_id, _members(person_rows, scores, roles).get(client_id, []), sla, facts, today,
-        now, cadence_days(StakeholderRole.DECISION_MAKER),
-    )
-    _save_client_scores([score])
-    return score
-
-
-def refresh_many(
-    person_ids: Iterable[int], client_ids: Iterable[int], now: dt.datetime | None = None
-) -> None:
-    """refresh_person for each of `person_ids`, then refresh_client for their clients and
-    `client_ids`: the same scores, read and written for all of them at once (after a batch of
-    mail, where one by one cost more than the rest of the batch together)."""
-    from goodwill.happiness import radar
-
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    people = list(Person.objects.filter(pk__in=set(person_ids)).values_list("pk", "client_id"))
-    aggs: dict[int, PersonAgg] = {}
-    notes: dict[tuple[int, str], tuple[str, float]] = {}
-    for start in range(0, len(people), 500):  # well under any database's parameter limit
-        part = [pid for pid, _ in people[start : start + 500]]
-        aggs.update(aggregate(now, person_ids=part))
-        notes.update(latest_notes(now, person_ids=part))
-    _save_person_scores(
-        [build_person_score(pid, cid, aggs.get(pid), notes, now) for pid, cid in people]
-    )
-    clients = sorted(set(client_ids) | {cid for _, cid in people})
-    if not clients:
-        return
-    person_rows = list(
-        Person.objects.filter(client_id__in=clients, is_active=True).values_list(
-            "pk", "client_id", "first_name", "last_name", "last_contact_at"
-        )
-    )
-    scores = {s.person_id: s for s in PersonScore.objects.filter(client_id__in=clients)}
-    roles: dict[int, list[str]] = defaultdict(list)
-    for pid, role in PersonRole.objects.filter(
-        dismissed_at__isnull=True, person__is_active=True, client_id__in=clients
-    ).values_list("person_id", "role"):
-        roles[pid].append(role)
-    before = {pid: s.radar for pid, s in scores.items()}
-    radar.flag(scores.values(), roles, dismissed=radar.dismissed_ids())
-    changed = [s for pid, s in scores.items() if s.radar != before[pid]]
-    if changed:
-        update_each(changed, ["radar"])
     sla: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for score in scores.values():
         sla[score.client_id][0] += score.stats.get("met", 0)
         sla[score.client_id][1] += score.stats.get("breaches", 0)
-    facts = _contract_facts(today, clients)
+    facts = _contract_facts(today, client_ids)
     members = _members(person_rows, scores, roles)
     boss_cadence = cadence_days(StakeholderRole.DECISION_MAKER)
-    _save_client_scores([
+    health = [
         build_client_score(
-            cid, members.get(cid, []), tuple(sla[cid]), facts.get(cid, ClientFacts()),
-            today, now, boss_cadence,
+            cid, members.get(cid, []), (sla[cid][0], sla[cid][1]),
+            facts.get(cid, ClientFacts()), today, now, boss_cadence,
         )
-        for cid in clients
-    ])  # fmt: skip
+        for cid in client_ids
+    ]  # fmt: skip
+    _save_client_scores(health)
+    return health
 
 
 @dataclass
