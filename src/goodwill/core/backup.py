@@ -17,6 +17,7 @@ restored tables against the manifest afterwards.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import io
 import json
@@ -589,7 +590,10 @@ def unpack(archive: Path, staging: Path | None, progress: Progress | None = None
             progress.bar("Checking", archive.stat().st_size) as advance,
         ):
             reader = _Reader(compressed, advance)
-            with tarfile.open(fileobj=reader, mode="r|gz") as tar:  # type: ignore[call-overload]
+            # gzip.GzipFile, not tarfile's "r|gz": tarfile stops at the end-of-archive block and
+            # never reaches the gzip trailer, so a damaged byte in the padding went unnoticed.
+            unzipped = gzip.GzipFile(fileobj=reader, mode="rb")
+            with tarfile.open(fileobj=unzipped, mode="r|") as tar:  # type: ignore[call-overload]
                 for member in tar:
                     path = _member_path(archive, member.name)
                     if not member.isfile() or member.name in found:
@@ -606,6 +610,8 @@ def unpack(archive: Path, staging: Path | None, progress: Progress | None = None
                             digest.update(chunk)
                             out.write(chunk)
                     found[member.name] = {"size": member.size, "sha256": digest.hexdigest()}
+            while unzipped.read(CHUNK):  # to the end, where gzip checks its CRC and length
+                pass
     except (tarfile.TarError, zlib.error, EOFError, OSError) as error:
         if isinstance(error, FileNotFoundError | PermissionError):
             raise BackupError(f"Cannot read {archive}: {error}") from error
