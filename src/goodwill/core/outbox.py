@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import formataddr, getaddresses, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -93,36 +94,15 @@ def _addresses(values: Iterable[str], what: str) -> list[str]:
     return result
 
 
-def enqueue(
-    *,
-    kind: str,
-    to: Sequence[str],
-    subject: str,
-    text: str,
-    html: str = "",
-    cc: Sequence[str] = (),
-    reply_to: str = "",
-    from_email: str = "",
-    headers: dict[str, str] | None = None,
-    attachments: Sequence[Attachment] = (),
-    context: str = "",
-    dedupe_key: str | None = None,
-    message_id: str | None = None,
-    automatic: bool = True,
-    send_after: dt.datetime | None = None,
-    now: dt.datetime | None = None,
-) -> OutboundMessage:
-    """Queue one message (inside the caller's transaction). With a dedupe_key already queued,
-    returns the existing row and queues nothing."""
+def enqueue(*, attachments: Sequence[Attachment] = (), **fields: Any) -> OutboundMessage:
+    """Queue one message (inside the caller's transaction); `fields` are prepare()'s. With a
+    dedupe_key already queued, returns the existing row and queues nothing."""
+    dedupe_key = fields.get("dedupe_key")
     if dedupe_key:
         existing = OutboundMessage.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
-    row = prepare(
-        kind=kind, to=to, subject=subject, text=text, html=html, cc=cc, reply_to=reply_to,
-        from_email=from_email, headers=headers, context=context, dedupe_key=dedupe_key,
-        message_id=message_id, automatic=automatic, send_after=send_after, now=now,
-    )  # fmt: skip
+    row = prepare(**fields)
     try:
         with transaction.atomic():
             row.save()

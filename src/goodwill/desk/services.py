@@ -57,16 +57,9 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
 
-def _event(
-    ticket: Ticket,
-    kind: str,
-    *,
-    by_user: User | None = None,
-    by_person: Person | None = None,
-    at: dt.datetime | None = None,
-    **data: Any,
-) -> TicketEvent:
-    event = _event_row(ticket, kind, by_user=by_user, by_person=by_person, at=at, **data)
+def _event(ticket: Ticket, kind: str, **fields: Any) -> TicketEvent:
+    """Record and publish one event (arguments as _event_row)."""
+    event = _event_row(ticket, kind, **fields)
     event.save()
     events.publish(event)
     return event

@@ -40,31 +40,18 @@ def record_signal(
     )
 
 
-def record(
-    *,
-    kind: str,
-    value: float,
-    occurred_at: dt.datetime,
-    person_id: int | None,
-    client_id: int,
-    source: str = "",
-    key: str | None = None,
-    note: str = "",
-    details: dict[str, Any] | None = None,
-    rescore: bool = True,
-):
-    """record_signal by ids (the desk receiver and the backfill's specs speak ids)."""
+def record(*, rescore: bool = True, **spec: Any):
+    """record_signal by ids (the desk receiver and the backfill's specs speak ids); `spec`
+    holds signal_row's arguments. A key recorded before returns that signal."""
     from goodwill.happiness import scores
     from goodwill.happiness.models import Signal
 
+    key = spec.get("key")
     if key:
         existing = Signal.objects.filter(key=key).first()
         if existing is not None:
             return existing
-    signal = signal_row(
-        kind=kind, value=value, occurred_at=occurred_at, person_id=person_id,
-        client_id=client_id, source=source, key=key, note=note, details=details,
-    )  # fmt: skip
+    signal = signal_row(**spec)
     try:
         with transaction.atomic():
             signal.save()

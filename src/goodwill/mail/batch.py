@@ -16,9 +16,10 @@ back and every message of it goes through intake.process() instead: slower, neve
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import OperationalError, transaction
 from django.utils import timezone
@@ -77,12 +78,10 @@ def receive_many(
     done = {row.pk: row for row in process_many(todo, cache=cache)}
     results, seen = [], set()
     for *_, key in stored:
-        row = rows[key]
+        row = done.get(rows[key].pk, rows[key])
         if key in before or key in seen:
-            row = InboundMail.objects.get(pk=row.pk) if key in seen else row
+            row = copy.copy(row)  # a second delivery of a row listed already: its own flag
             row.duplicate = True
-        else:
-            row = done.get(row.pk, row)
         seen.add(key)
         results.append(row)
     return results
@@ -132,7 +131,6 @@ class _Pending:
     ticket: Ticket | None = None
     opening: _Pending | None = None
     message: Message | None = None
-    event_ids: list[int] = field(default_factory=list)
 
 
 class _Batch:
