@@ -28,7 +28,6 @@ import http.client
 import os
 import random
 import re
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -41,9 +40,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from serving import HOST, free_port, wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
 _LOGGED = re.compile(r"BENCH \d+ (\d+(?:\.\d+)?) ")
-HOST = "127.0.0.1"
+
 TARGET_P95_MS = 50.0
 
 
@@ -113,12 +114,6 @@ def pages(open_numbers: list[int], closed_numbers: list[int]) -> list[Page]:
 # --- HTTP --------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 class Browser:
     """Just enough of one: cookies, a CSRF token, sequential requests to 127.0.0.1."""
 
@@ -160,19 +155,6 @@ class Browser:
         status, _, headers = self.request("POST", "/login/", form)
         if status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"Login as {username} failed (HTTP {status})")
-
-
-def wait_for(port: int, server: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("goodwill serve exited; see its log")
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"goodwill serve did not listen on {HOST}:{port} in {seconds:.0f} s")
 
 
 def owner_login(data_dir: Path) -> tuple[str, str]:

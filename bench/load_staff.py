@@ -34,7 +34,6 @@ import random
 import re
 import resource
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -48,8 +47,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from serving import HOST, free_port, wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
+
 OPEN_STATUSES = ("new", "open", "waiting_client", "waiting_third_party")
 SEARCHES = ("printer", "vpn", "outlook", "password+reset", "vpn+certificate", "backup", "invoice")
 _LOGGED = re.compile(r"BENCH (\d+) (\d+(?:\.\d+)?) (\S+) (\S*)")
@@ -121,26 +122,6 @@ def plan(data_dir: Path, database_url: str | None, seed: int) -> dict[str, Any]:
 
 
 # --- The server ----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(port: int, server: subprocess.Popen[bytes], seconds: float = 300) -> None:
-    """Until gunicorn listens (`goodwill serve` runs collectstatic first)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("goodwill serve exited; see its log")
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"goodwill serve did not listen on {HOST}:{port} in {seconds:.0f} s")
 
 
 def server_env(args: argparse.Namespace, data_dir: Path, port: int) -> dict[str, str]:

@@ -37,7 +37,7 @@ from goodwill.desk.services import change_status, open_ticket
 from goodwill.happiness.models import SurveyKind, SurveyRequest
 from goodwill.mail.models import InboundMail, Mailbox, MailboxKind
 from goodwill.mail.samples import make_eml
-from goodwill.testing.dovecot import Dovecot, available
+from goodwill.testing.dovecot import Dovecot
 from goodwill.testing.personas import give_role, make_staff
 
 from .support import GOODWILL, ON_POSTGRES, WebhookReceiver, child_env, current_database_url
@@ -62,18 +62,6 @@ CONTESTED = (
     r"(?:recurring-tickets|invoicing|payment-reminders|mail-poll|outbox|webhooks|nps-surveys)"
     r": (\d+) "
 )
-
-
-@pytest.fixture
-def dovecot():
-    why = available()
-    if why:
-        pytest.skip(why)
-    server = Dovecot().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

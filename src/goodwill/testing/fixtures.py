@@ -70,3 +70,18 @@ def smtp_server(settings):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def dovecot():
+    """A private Dovecot IMAP server on loopback (skips when Debian's dovecot is missing)."""
+    from goodwill.testing.dovecot import Dovecot, available
+
+    why = available()
+    if why:
+        pytest.skip(why)
+    server = Dovecot().start()
+    try:
+        yield server
+    finally:
+        server.stop()

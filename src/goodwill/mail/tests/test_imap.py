@@ -13,21 +13,9 @@ from goodwill.core.worker import JOBS, job_named
 from goodwill.desk.models import Ticket
 from goodwill.mail import batch, imap
 from goodwill.mail.models import InboundMail, InboundStatus, Mailbox, MailboxKind
-from goodwill.testing.dovecot import Dovecot, available
+from goodwill.testing.dovecot import Dovecot
 
 PASSWORD_ENV = "GOODWILL_TEST_IMAP_PASSWORD"
-
-
-@pytest.fixture
-def dovecot():
-    why = available()
-    if why:
-        pytest.skip(why)
-    server = Dovecot().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
