@@ -35,7 +35,7 @@ from goodwill.core.models import OutboundMessage, OutboundStatus
 from goodwill.desk.models import Frequency, RecurringTicket, Ticket, TicketStatus
 from goodwill.desk.services import change_status, open_ticket
 from goodwill.happiness.models import SurveyKind, SurveyRequest
-from goodwill.mail.models import InboundMail, Mailbox, MailboxKind
+from goodwill.mail.models import InboundMail
 from goodwill.mail.samples import make_eml
 from goodwill.testing.dovecot import Dovecot
 from goodwill.testing.personas import give_role, make_staff
@@ -162,17 +162,7 @@ def seed(now: dt.datetime, receiver: WebhookReceiver, dovecot: Dovecot) -> dict[
             subject=f"Bulk {n}",
             text=f"Message {n}.",
         )
-    Mailbox.objects.create(
-        name="imap",
-        kind=MailboxKind.IMAP,
-        address="support@goodwill.test",
-        imap_host="127.0.0.1",
-        imap_port=dovecot.port,
-        imap_ssl=False,
-        imap_user=dovecot.user,
-        imap_password_env=IMAP_PASSWORD_ENV,
-        imap_folder="INBOX",
-    )
+    dovecot.mailbox(IMAP_PASSWORD_ENV)
     dovecot.append(
         "INBOX",
         *(

@@ -129,6 +129,23 @@ service anvil {{
         client.login(self.user, self.password)
         return client
 
+    def mailbox(self, password_env: str):  # noqa: ANN201 - a mail.models.Mailbox
+        """The Mailbox that polls this server's INBOX, its password read from `password_env`
+        (the caller puts self.password there, as an installation would)."""
+        from goodwill.mail.models import Mailbox, MailboxKind
+
+        return Mailbox.objects.create(
+            name="imap",
+            kind=MailboxKind.IMAP,
+            address="support@goodwill.test",
+            imap_host="127.0.0.1",
+            imap_port=self.port,
+            imap_ssl=False,
+            imap_user=self.user,
+            imap_password_env=password_env,
+            imap_folder="INBOX",
+        )
+
     def append(self, folder: str, *messages: bytes) -> None:
         client = self.client()
         try:

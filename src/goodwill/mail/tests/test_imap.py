@@ -21,17 +21,7 @@ PASSWORD_ENV = "GOODWILL_TEST_IMAP_PASSWORD"
 @pytest.fixture
 def imap_mailbox(dovecot, media, monkeypatch, transactional_db):
     monkeypatch.setenv(PASSWORD_ENV, dovecot.password)
-    return Mailbox.objects.create(
-        name="imap",
-        kind=MailboxKind.IMAP,
-        address="support@goodwill.test",
-        imap_host="127.0.0.1",
-        imap_port=dovecot.port,
-        imap_ssl=False,
-        imap_user=dovecot.user,
-        imap_password_env=PASSWORD_ENV,
-        imap_folder="INBOX",
-    )
+    return dovecot.mailbox(PASSWORD_ENV)
 
 
 def eml(sender: str, n: int) -> bytes:
