@@ -33,7 +33,6 @@ from goodwill.mail import intake, notify
 from goodwill.mail.context import InboundContext, processing
 from goodwill.mail.models import InboundMail, InboundStatus, Mailbox, ThreadRef
 from goodwill.mail.parse import ParsedMail, parse
-from goodwill.mail.quotes import new_text
 
 logger = logging.getLogger(__name__)
 
@@ -217,26 +216,13 @@ class _Batch:
     def _plan(self, row: InboundMail, raw: bytes, mail: ParsedMail) -> None:
         if mail.bounce is not None:
             return self._one_by_one(row, raw, mail)
-        address = mail.from_address
-        if not address or "@" not in address:
-            raise intake.Quarantine("No sender address could be read from the From header.")
-        if self.cache.own_address(address):
-            raise intake.Quarantine(
-                f"Sent from our own address {address}: a mail loop, not a request."
-            )
+        address = intake.sender_address(mail, self.cache)
         target, how, through_later = self._thread(mail)
         if through_later or self.cache.staff(address) is not None:
             return self._one_by_one(row, raw, mail)
-        person = self.cache.person(address)
+        person = intake.sender_person(address, mail, self.cache)
         if person is None:
-            client = self.cache.client_for_domain(address.rsplit("@", 1)[-1])
-            if client is None:
-                why = f"Nobody at a known client writes from {address.rsplit('@', 1)[-1]}"
-                if mail.automatic:
-                    why += f" (automatic mail: {mail.automatic})"
-                return self._finish(row, intake.Outcome(InboundStatus.TRIAGE, reason=why + "."))
-            person = intake._new_person(client, address, mail.from_name)
-            self.cache.remember(person)
+            return self._finish(row, intake.triage(address, mail))
         ticket = target.ticket if isinstance(target, _Pending) else target
         client_id = target.person.client_id if isinstance(target, _Pending) else (
             ticket.client_id if ticket is not None else None
@@ -244,25 +230,15 @@ class _Batch:
         reason = ""
         if target is not None and client_id != person.client_id:
             reference = ticket.reference if ticket is not None else "a ticket"
-            reason = (
-                f"Referred to {reference} ({how}), a ticket of another client; "
-                f"opened a new ticket for {person.client} instead."
-            )
+            reason = intake.other_client(reference, how, person)
             target = None
         if isinstance(target, Ticket) and not desk.can_reply_in_batch(target):
             return self._one_by_one(row, raw, mail)
         if target is None:
-            body = intake._body(mail.text)
-            if not body and not mail.attachments:
-                body = "(No text in this e-mail.)"
-            pending = _Pending(row, raw, mail, person, body, reason=reason)
+            pending = _Pending(row, raw, mail, person, intake.opening_body(mail), reason=reason)
             self.openings.append(pending)
         else:
-            sender = mail.from_name or mail.from_address
-            body = intake._body(new_text(mail.text, sender=sender, html=mail.html))
-            if not body:
-                body = "(No text in this e-mail.)" if not mail.attachments else "(Files only.)"
-            pending = _Pending(row, raw, mail, person, body)
+            pending = _Pending(row, raw, mail, person, intake.reply_body(mail))
             if isinstance(target, _Pending):
                 pending.opening = target.opening or target
             else:

@@ -352,11 +352,7 @@ def _process(
     _fill_headers(inbound, parsed)
     if parsed.bounce is not None:
         return _bounce(inbound, parsed, cache)
-    address = parsed.from_address
-    if not address or "@" not in address:
-        raise Quarantine("No sender address could be read from the From header.")
-    if cache.own_address(address):
-        raise Quarantine(f"Sent from our own address {address}: a mail loop, not a request.")
+    address = sender_address(parsed, cache)
     ticket, how = _thread(parsed)
     staff = cache.staff(address)
     if staff is not None:
@@ -372,25 +368,12 @@ def _process(
                 "staff reply must answer one of our notifications. Check it came from them."
             )
         return _add_reply(inbound, parsed, ticket, staff=staff, person=None, at=at)
-    person = cache.person(address)
+    person = sender_person(address, parsed, cache)
     if person is None:
-        domain = address.rsplit("@", 1)[-1]
-        client = cache.client_for_domain(domain)
-        if client is None:
-            why = f"Nobody at a known client writes from {domain}"
-            if parsed.automatic:
-                why += f" (automatic mail: {parsed.automatic})"
-            return Outcome(InboundStatus.TRIAGE, reason=why + ".")
-        person = _new_person(client, address, parsed.from_name)
-        cache.remember(person)
+        return triage(address, parsed)
     reason = ""
     if ticket is not None and ticket.client_id != person.client_id:
-        # A subject token (or a forwarded thread) never gives write access to another client's
-        # ticket: the sender gets a ticket of their own (RELIABILITY.md §2, threading).
-        reason = (
-            f"Referred to {ticket.reference} ({how}), a ticket of another client; "
-            f"opened a new ticket for {person.client} instead."
-        )
+        reason = other_client(ticket.reference, how, person)
         ticket = None
     if ticket is not None:
         outcome = _add_reply(inbound, parsed, ticket, staff=None, person=person, at=at)
@@ -398,6 +381,61 @@ def _process(
         outcome = _open(inbound, parsed, person, at)
     outcome.reason = reason
     return outcome
+
+
+def sender_address(parsed: ParsedMail, cache: IntakeCache) -> str:
+    """The sender's address, or Quarantine when there is none or it is our own."""
+    address = parsed.from_address
+    if not address or "@" not in address:
+        raise Quarantine("No sender address could be read from the From header.")
+    if cache.own_address(address):
+        raise Quarantine(f"Sent from our own address {address}: a mail loop, not a request.")
+    return address
+
+
+def sender_person(address: str, parsed: ParsedMail, cache: IntakeCache) -> Person | None:
+    """The Person who wrote, a new one (for role review) at a known client's domain, or None
+    when the domain is nobody's (triage)."""
+    person = cache.person(address)
+    if person is None:
+        client = cache.client_for_domain(address.rsplit("@", 1)[-1])
+        if client is None:
+            return None
+        person = _new_person(client, address, parsed.from_name)
+        cache.remember(person)
+    return person
+
+
+def triage(address: str, parsed: ParsedMail) -> Outcome:
+    why = f"Nobody at a known client writes from {address.rsplit('@', 1)[-1]}"
+    if parsed.automatic:
+        why += f" (automatic mail: {parsed.automatic})"
+    return Outcome(InboundStatus.TRIAGE, reason=why + ".")
+
+
+def other_client(reference: str, how: str, person: Person) -> str:
+    """Why a message naming another client's ticket opened one of its own.
+
+    A subject token (or a forwarded thread) never gives write access to another client's
+    ticket: the sender gets a ticket of their own (RELIABILITY.md §2, threading)."""
+    return (
+        f"Referred to {reference} ({how}), a ticket of another client; "
+        f"opened a new ticket for {person.client} instead."
+    )
+
+
+def opening_body(parsed: ParsedMail) -> str:
+    body = _body(parsed.text)
+    return body if body or parsed.attachments else "(No text in this e-mail.)"
+
+
+def reply_body(parsed: ParsedMail) -> str:
+    """The new text of a reply, without the quoted history and signature."""
+    sender = parsed.from_name or parsed.from_address
+    body = _body(new_text(parsed.text, sender=sender, html=parsed.html))
+    if not body:
+        body = "(No text in this e-mail.)" if not parsed.attachments else "(Files only.)"
+    return body
 
 
 def _new_person(client: Client, address: str, name: str) -> Person:
@@ -483,10 +521,7 @@ def _add_reply(
     person: Person | None,
     at: dt.datetime | None,
 ) -> Outcome:
-    sender = parsed.from_name or parsed.from_address
-    body = _body(new_text(parsed.text, sender=sender, html=parsed.html))
-    if not body:
-        body = "(No text in this e-mail.)" if not parsed.attachments else "(Files only.)"
+    body = reply_body(parsed)
     with processing(_context(inbound, parsed)):
         message = desk.reply(
             ticket, body, by_user=staff, by_person=person, channel=Channel.EMAIL, at=at
@@ -506,9 +541,7 @@ def _open(
     inbound: InboundMail, parsed: ParsedMail, person: Person, at: dt.datetime | None
 ) -> Outcome:
     subject = parsed.subject.strip() or "(no subject)"
-    body = _body(parsed.text)
-    if not body and not parsed.attachments:
-        body = "(No text in this e-mail.)"
+    body = opening_body(parsed)
     with processing(_context(inbound, parsed)):
         ticket = desk.open_ticket(
             requester=person, subject=subject, body=body, channel=Channel.EMAIL, opened_at=at

@@ -42,7 +42,6 @@ from babel.dates import format_date, format_time
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -248,16 +247,8 @@ def undeliverable(addresses: list[str]) -> set[str]:
 
 
 def over_budget(address: str, now: dt.datetime) -> bool:
-    recent = OutboundMessage.objects.filter(
-        recipient=address.lower(), automatic=True, kind__in=BUDGETED_KINDS
-    ).exclude(status=OutboundStatus.CANCELLED)
-    counts = recent.filter(created_at__gt=now - dt.timedelta(hours=1)).aggregate(
-        hour=Count("id"), ten=Count("id", filter=Q(created_at__gt=now - dt.timedelta(minutes=10)))
-    )
-    return (
-        counts["ten"] >= settings.GOODWILL_AUTOREPLY_PER_10_MINUTES
-        or counts["hour"] >= settings.GOODWILL_AUTOREPLY_PER_HOUR
-    )
+    """Has `address` had its share of automatic mail (per 10 minutes, per hour)?"""
+    return not _Budget([address.lower()], now).take(address.lower())
 
 
 # --- Composing and queueing -------------------------------------------------------------------
@@ -502,8 +493,8 @@ def _acknowledge_many(opened: list) -> None:
 
 
 class _Budget:
-    """over_budget() for a batch: the recent automatic mail to each address read in one query,
-    and what this batch queues counted as it goes."""
+    """The per-address budget of automatic mail: the last hour's read in one query for all the
+    addresses, and what a batch queues counted as it goes."""
 
     def __init__(self, addresses: list[str], now: dt.datetime) -> None:
         self.now = now
