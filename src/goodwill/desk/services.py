@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from goodwill.accounts.models import User
@@ -93,10 +93,8 @@ def contract_for(
     client: Client, site: Site | None = None, on: dt.date | None = None
 ) -> Contract | None:
     """The contract in force that covers this client (and site): the newest one, if several."""
-    contracts = with_status(client.contracts.all(), on).filter(status__in=LIVE_STATUSES)
-    if site is not None:
-        contracts = contracts.filter(Q(sites__isnull=True) | Q(sites=site)).distinct()
-    return contracts.order_by("-start_date", "-pk").first()
+    live = _live_contracts({client.pk}, on or timezone.localdate())
+    return _covering(live.get(client.pk, []), site.pk if site else None)
 
 
 @transaction.atomic
@@ -213,26 +211,24 @@ def open_many(openings: Sequence[Opening]) -> list[tuple[Ticket, Message | None,
 
     The events are returned unpublished: the caller publishes them with events.publish_many
     once the batch is written, so the other apps can take them in batches too."""
-    contracts: dict[tuple, Contract | None] = {}
-    live = _live_contracts({o.requester.client_id for o in openings}, timezone.localdate())
+    clients = {o.requester.client_id for o in openings}
+    live: dict[dt.date, dict[int, list[Contract]]] = {}  # the contracts in force, by day
     tickets: list[Ticket] = []
     for opening in openings:
         subject = opening.subject.strip()
         if not subject:
             raise TicketError({"subject": "A ticket needs a subject."})
         requester, at = opening.requester, _now(opening.opened_at)
-        key = (requester.client_id, requester.site_id, timezone.localtime(at).date())
-        if key not in contracts:
-            if key[2] == timezone.localdate():
-                contracts[key] = _covering(live.get(requester.client_id, []), requester.site_id)
-            else:  # replayed mail from another day: the contract in force then
-                contracts[key] = contract_for(requester.client, requester.site, key[2])
+        day = timezone.localtime(at).date()
+        if day not in live:
+            live[day] = _live_contracts(clients, day)
+        contract = _covering(live[day].get(requester.client_id, []), requester.site_id)
         impact, urgency = Impact.LOW, Urgency.MEDIUM
         tickets.append(
             Ticket(
                 client=requester.client,
                 requester=requester,
-                contract=contracts[key],
+                contract=contract,
                 site=requester.site,
                 subject=subject[:255],
                 priority=priority_for(impact, urgency),

@@ -91,12 +91,17 @@ class SLAState:
 
 
 def requester_role(ticket: Ticket) -> str:
-    roles = set(
+    return speaking_role(
         PersonRole.objects.filter(
             person_id=ticket.requester_id, dismissed_at__isnull=True
         ).values_list("role", flat=True)
     )
-    return next((role for role in ROLE_ORDER if role in roles), "")
+
+
+def speaking_role(roles: Iterable[str]) -> str:
+    """The role that speaks for someone holding `roles` (ROLE_ORDER), or ""."""
+    held = set(roles)
+    return next((role for role in ROLE_ORDER if role in held), "")
 
 
 def targets_for(ticket: Ticket) -> tuple[int | None, int | None]:
@@ -294,8 +299,7 @@ def refresh_many(tickets: Sequence[Ticket], now: dt.datetime | None = None) -> N
     }
     specs: dict[int, bh.BusinessCalendarSpec | None] = {}
     for ticket in tickets:
-        roles = held.get(ticket.requester_id, set())
-        ticket.requester_role = next((role for role in ROLE_ORDER if role in roles), "")
+        ticket.requester_role = speaking_role(held.get(ticket.requester_id, ()))
         contract = contracts.get(ticket.contract_id) if ticket.contract_id else None
         policy = contract.sla_policy if contract is not None else None
         if policy is None:
